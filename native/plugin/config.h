@@ -1,0 +1,27 @@
+// init_config: validated against the one schema (src/config/schema.json,
+// embedded at build time), defaults taken from it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace docker_plugin {
+
+const char* init_schema_json();
+
+struct Config {
+    std::string raw_json;  // the object as given, handed to the engine
+    std::string node_path;
+    std::string engine_path;
+    uint32_t open_timeout_ms = 0;
+    uint32_t idle_wait_ms = 0;
+    uint32_t max_batch_events = 0;
+    uint32_t max_event_bytes = 0;
+    bool uses_deprecated_flush_interval = false;
+};
+
+// Parses and validates; on failure returns false with a message naming the
+// key and the problem.
+bool parse_config(const char* json, Config& out, std::string& error);
+
+}  // namespace docker_plugin

@@ -1,0 +1,34 @@
+// Field extraction for one plugin state: parses each event once (cached by
+// event number) and answers one field at a time into per-state storage.
+#pragma once
+
+#include "abi.h"
+#include "docker_event.h"
+
+#include <string>
+
+namespace docker_plugin {
+
+class Extractor {
+public:
+    // Fills every requested field; a field with no value gets res_len 0.
+    void extract(const ss_plugin_event_input& in, ss_plugin_field_extract_input& req);
+
+    // One readable line for event_to_string; valid until the next call.
+    const char* describe(const ss_plugin_event_input& in);
+
+private:
+    const DockerEvent& event_for(const ss_plugin_event_input& in);
+    void extract_one(ss_plugin_extract_field& field);
+
+    DockerEvent m_event;
+    uint64_t m_evtnum = 0;
+    const ss_plugin_event* m_evt = nullptr;
+    bool m_cached = false;
+
+    const char* m_str_result = nullptr;
+    uint64_t m_u64_result = 0;
+    std::string m_line;
+};
+
+}  // namespace docker_plugin

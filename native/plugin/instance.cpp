@@ -1,0 +1,323 @@
+#include "instance.h"
+
+#include "plugin.h"
+
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstring>
+
+namespace docker_plugin {
+
+namespace {
+
+constexpr int kStopGraceMs = 2000;
+constexpr size_t kRecentLogLines = 8;
+constexpr size_t kMaxLogLine = 16u << 10;
+
+int64_t monotonic_ms() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+ss_plugin_log_severity severity_of(const std::string& level) {
+    if (level == "error") return SS_PLUGIN_LOG_SEV_ERROR;
+    if (level == "warning") return SS_PLUGIN_LOG_SEV_WARNING;
+    if (level == "info") return SS_PLUGIN_LOG_SEV_INFO;
+    if (level == "debug") return SS_PLUGIN_LOG_SEV_DEBUG;
+    return 0;
+}
+
+std::string json_string_member(const rapidjson::Value& v, const char* key) {
+    auto it = v.FindMember(key);
+    return (it != v.MemberEnd() && it->value.IsString()) ? it->value.GetString() : "";
+}
+
+}  // namespace
+
+Instance::Instance(Plugin& plugin) : m_plugin(plugin), m_reader(plugin.config().max_event_bytes) {
+    m_batch.reserve(plugin.config().max_batch_events);
+}
+
+Instance::~Instance() {
+    drain_logs();
+    m_engine.stop(kStopGraceMs);
+    m_plugin.metrics().buffered_bytes.store(0);
+}
+
+std::string Instance::start_request() const {
+    rapidjson::StringBuffer sb;
+    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    w.StartObject();
+    w.Key("protocol");
+    w.Uint(frame::kProtocolVersion);
+    w.Key("config");
+    w.RawValue(m_plugin.config().raw_json.c_str(), m_plugin.config().raw_json.size(), rapidjson::kObjectType);
+    w.Key("openParams");
+    w.String(m_params.c_str(), rapidjson::SizeType(m_params.size()));
+    w.Key("resume");
+    w.StartObject();
+    w.Key("sinceNano");
+    w.String("0");
+    w.EndObject();
+    w.EndObject();
+    return sb.GetString();
+}
+
+bool Instance::open(const std::string& params, std::string& error) {
+    m_params = params;
+    const Config& cfg = m_plugin.config();
+    if (!m_engine.start(cfg.node_path, cfg.engine_path, start_request(), error)) {
+        error = "ERR_ENGINE_SPAWN: " + error;
+        return false;
+    }
+    m_plugin.metrics().engine_starts.fetch_add(1, std::memory_order_relaxed);
+    return wait_ready(error);
+}
+
+bool Instance::wait_ready(std::string& error) {
+    const int64_t deadline = monotonic_ms() + m_plugin.config().open_timeout_ms;
+    for (;;) {
+        const int64_t remaining = deadline - monotonic_ms();
+        if (remaining <= 0) {
+            error = "ERR_ENGINE_TIMEOUT: the engine did not reach the Docker daemon within " +
+                    std::to_string(m_plugin.config().open_timeout_ms) + " ms (open_params \"" + m_params +
+                    "\")" + recent_logs();
+            m_engine.stop(0);
+            return false;
+        }
+        pollfd fds[2] = {{m_engine.frames_fd(), POLLIN, 0}, {m_log_eof ? -1 : m_engine.log_fd(), POLLIN, 0}};
+        if (poll(fds, 2, int(remaining)) < 0 && errno != EINTR) {
+            error = std::string("ERR_ENGINE_IO: poll failed: ") + std::strerror(errno);
+            return false;
+        }
+        if (fds[1].revents) drain_logs();
+        if (!fds[0].revents) continue;
+        FrameReader::Fill filled = m_reader.fill(m_engine.frames_fd());
+        if (filled == FrameReader::Fill::Eof || filled == FrameReader::Fill::Error) {
+            error = engine_ended("before it was ready (open_params \"" + m_params + "\")");
+            return false;
+        }
+        Step step = collect(error);
+        if (!m_batch.empty()) {
+            error = "ERR_PROTOCOL: the engine sent events before READY";
+            m_engine.stop(0);
+            return false;
+        }
+        if (step == Step::Failed) {
+            m_engine.stop(kStopGraceMs);
+            return false;
+        }
+        if (step == Step::Ready) return true;
+    }
+}
+
+Instance::Step Instance::collect(std::string& error) {
+    const uint32_t max_events = m_plugin.config().max_batch_events;
+    while (m_batch.size() < max_events) {
+        FrameReader::Frame f{};
+        frame::HeaderCheck problem = frame::HeaderCheck::Ok;
+        FrameReader::Next next = m_reader.next(f, problem);
+        if (next == FrameReader::Next::NeedMore) return Step::Continue;
+        if (next == FrameReader::Next::Invalid) {
+            error = std::string("ERR_PROTOCOL: the engine sent an invalid frame: ") + frame::describe(problem) +
+                    " (type " + std::to_string(f.header.type) + ", len " + std::to_string(f.header.len) + ")";
+            return Step::Failed;
+        }
+        if (f.header.type == uint16_t(frame::Type::Event)) {
+            m_batch.push_back(reinterpret_cast<ss_plugin_event*>(f.record));
+            continue;
+        }
+        Step step = handle_control(f, error);
+        if (step != Step::Continue) return step;
+    }
+    return Step::Continue;
+}
+
+Instance::Step Instance::handle_control(const FrameReader::Frame& f, std::string& error) {
+    const auto* payload = reinterpret_cast<const char*>(f.payload());
+    const size_t len = f.header.payload_len;
+    switch (frame::Type(f.header.type)) {
+        case frame::Type::Ready: {
+            if (m_ready) return Step::Continue;
+            m_ready = true;
+            rapidjson::Document info;
+            info.Parse(payload, len);
+            std::string transport, version, api;
+            if (!info.HasParseError() && info.IsObject()) {
+                transport = json_string_member(info, "transport");
+                auto daemon = info.FindMember("daemon");
+                if (daemon != info.MemberEnd() && daemon->value.IsObject()) {
+                    version = json_string_member(daemon->value, "version");
+                    api = json_string_member(daemon->value, "apiVersion");
+                }
+            }
+            m_plugin.logger().log(SS_PLUGIN_LOG_SEV_INFO, "watching Docker events at " + transport + " (Docker " +
+                                                              version + ", API " + api + ")");
+            return Step::Ready;
+        }
+        case frame::Type::Error: {
+            rapidjson::Document doc;
+            doc.Parse(payload, len);
+            std::string code = "ERR_ENGINE", message(payload, len);
+            if (!doc.HasParseError() && doc.IsObject()) {
+                code = json_string_member(doc, "code");
+                message = json_string_member(doc, "message");
+            }
+            error = code + ": " + message;
+            return Step::Failed;
+        }
+        case frame::Type::Stats: apply_stats(f.payload(), len); return Step::Continue;
+        case frame::Type::End:
+            m_pending_rc = SS_PLUGIN_EOF;
+            return Step::Continue;
+        case frame::Type::Event: return Step::Continue;
+    }
+    return Step::Continue;
+}
+
+void Instance::apply_stats(const uint8_t* json, size_t len) {
+    rapidjson::Document doc;
+    doc.Parse(reinterpret_cast<const char*>(json), len);
+    if (doc.HasParseError() || !doc.IsObject()) return;
+    Metrics& m = m_plugin.metrics();
+    const std::pair<const char*, std::atomic<uint64_t>*> keys[] = {
+        {"queuedEvents", &m.engine_queued_events},       {"queuedBytes", &m.engine_queued_bytes},
+        {"droppedEvents", &m.engine_dropped_events},     {"malformedEvents", &m.engine_malformed_events},
+        {"oversizedEvents", &m.engine_oversized_events}, {"reconnects", &m.engine_reconnects},
+    };
+    for (const auto& [key, counter] : keys) {
+        auto it = doc.FindMember(key);
+        if (it != doc.MemberEnd() && it->value.IsUint64()) counter->store(it->value.GetUint64());
+    }
+}
+
+ss_plugin_rc Instance::next_batch(uint32_t* nevts, ss_plugin_event*** evts) {
+    m_batch.clear();
+    *nevts = 0;
+    *evts = m_batch.data();
+    if (m_finished) return m_final_rc;
+    m_reader.release();
+    drain_logs();
+
+    std::string error;
+    Step step = collect(error);
+    if (m_batch.empty() && !m_pending_rc && step == Step::Continue) {
+        pollfd fds[2] = {{m_engine.frames_fd(), POLLIN, 0}, {m_log_eof ? -1 : m_engine.log_fd(), POLLIN, 0}};
+        int ready = poll(fds, 2, int(m_plugin.config().idle_wait_ms));
+        if (ready > 0) {
+            if (fds[1].revents) drain_logs();
+            if (fds[0].revents) {
+                FrameReader::Fill filled = m_reader.fill(m_engine.frames_fd());
+                if (filled == FrameReader::Fill::Data) step = collect(error);
+                else if (filled == FrameReader::Fill::Eof || filled == FrameReader::Fill::Error) {
+                    error = engine_ended("while streaming");
+                    step = Step::Failed;
+                }
+            }
+        }
+    }
+    if (step == Step::Failed) {
+        fail(error);
+        m_pending_rc = SS_PLUGIN_FAILURE;
+    }
+
+    Metrics& metrics = m_plugin.metrics();
+    metrics.buffered_bytes.store(m_reader.buffered_bytes(), std::memory_order_relaxed);
+    ss_plugin_rc rc = m_batch.empty() ? SS_PLUGIN_TIMEOUT : SS_PLUGIN_SUCCESS;
+    if (m_pending_rc) {
+        rc = *m_pending_rc;
+        m_finished = true;
+        m_final_rc = rc;
+        if (rc == SS_PLUGIN_EOF) m_engine.stop(kStopGraceMs);
+    }
+    if (m_batch.empty()) {
+        if (rc == SS_PLUGIN_TIMEOUT) metrics.idle_timeouts.fetch_add(1, std::memory_order_relaxed);
+        return rc;
+    }
+    uint64_t bytes = 0;
+    for (const ss_plugin_event* e : m_batch) bytes += e->len - frame::kHeaderSize;
+    metrics.events_delivered.fetch_add(m_batch.size(), std::memory_order_relaxed);
+    metrics.bytes_delivered.fetch_add(bytes, std::memory_order_relaxed);
+    metrics.batches.fetch_add(1, std::memory_order_relaxed);
+    const uint64_t last_ts = m_batch.back()->ts;
+    const uint64_t now = realtime_ns();
+    if (last_ts != frame::kUnknownTs && now > last_ts)
+        metrics.last_event_delay_us.store((now - last_ts) / 1000, std::memory_order_relaxed);
+    *nevts = uint32_t(m_batch.size());
+    *evts = m_batch.data();
+    return rc;
+}
+
+void Instance::fail(const std::string& error) {
+    m_plugin.set_error(error);
+    m_plugin.logger().log(SS_PLUGIN_LOG_SEV_ERROR, error);
+    m_engine.stop(kStopGraceMs);
+}
+
+std::string Instance::engine_ended(const std::string& context) {
+    drain_logs();
+    std::string how = m_engine.stop(kStopGraceMs);
+    return "ERR_ENGINE_EXITED: the engine " + how + " " + context + recent_logs();
+}
+
+void Instance::drain_logs() {
+    if (m_log_eof || m_engine.log_fd() < 0) return;
+    char buf[8192];
+    for (;;) {
+        ssize_t n = read(m_engine.log_fd(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0) m_log_eof = true;
+        if (n <= 0) break;
+        m_log_partial.append(buf, size_t(n));
+        size_t start = 0, nl;
+        while ((nl = m_log_partial.find('\n', start)) != std::string::npos) {
+            forward_log_line(m_log_partial.substr(start, nl - start));
+            start = nl + 1;
+        }
+        m_log_partial.erase(0, start);
+        if (m_log_partial.size() > kMaxLogLine) {
+            forward_log_line(m_log_partial);
+            m_log_partial.clear();
+        }
+    }
+    if (m_log_eof && !m_log_partial.empty()) {
+        forward_log_line(m_log_partial);
+        m_log_partial.clear();
+    }
+}
+
+void Instance::forward_log_line(const std::string& line) {
+    if (line.empty()) return;
+    std::string message = line;
+    ss_plugin_log_severity severity = SS_PLUGIN_LOG_SEV_ERROR;
+    const size_t sp1 = line.find(' ');
+    const size_t sp2 = sp1 == std::string::npos ? sp1 : line.find(' ', sp1 + 1);
+    if (sp2 != std::string::npos) {
+        if (ss_plugin_log_severity s = severity_of(line.substr(0, sp1))) {
+            severity = s;
+            const std::string code = line.substr(sp1 + 1, sp2 - sp1 - 1);
+            message = (code == "-" ? "" : code + ": ") + line.substr(sp2 + 1);
+        }
+    }
+    m_plugin.logger().log(severity, message);
+    if (severity <= SS_PLUGIN_LOG_SEV_WARNING) {
+        m_recent_logs.push_back(message);
+        if (m_recent_logs.size() > kRecentLogLines) m_recent_logs.pop_front();
+    }
+}
+
+std::string Instance::recent_logs() const {
+    if (m_recent_logs.empty()) return "";
+    std::string out = "; its last messages: ";
+    for (size_t i = 0; i < m_recent_logs.size(); i++) out += (i ? " | " : "") + m_recent_logs[i];
+    return out;
+}
+
+}  // namespace docker_plugin

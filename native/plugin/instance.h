@@ -1,0 +1,57 @@
+// One open capture (ss_instance_t): the engine process and the frames it sends.
+#pragma once
+
+#include "abi.h"
+#include "engine_process.h"
+#include "frame_reader.h"
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace docker_plugin {
+
+class Plugin;
+
+class Instance {
+public:
+    explicit Instance(Plugin& plugin);
+    ~Instance();
+
+    // Starts the engine and waits (bounded) for READY or its error.
+    bool open(const std::string& params, std::string& error);
+
+    ss_plugin_rc next_batch(uint32_t* nevts, ss_plugin_event*** evts);
+
+private:
+    enum class Step { Continue, Ready, Failed };
+
+    std::string start_request() const;
+    bool wait_ready(std::string& error);
+    // Takes complete frames from the buffer into the batch; control frames are handled here.
+    Step collect(std::string& error);
+    Step handle_control(const FrameReader::Frame& f, std::string& error);
+    void apply_stats(const uint8_t* json, size_t len);
+    void drain_logs();
+    void forward_log_line(const std::string& line);
+    std::string engine_ended(const std::string& context);
+    std::string recent_logs() const;
+    void fail(const std::string& error);
+
+    Plugin& m_plugin;
+    std::string m_params;
+    EngineProcess m_engine;
+    FrameReader m_reader;
+    std::vector<ss_plugin_event*> m_batch;
+    bool m_ready = false;
+    bool m_log_eof = false;
+    std::string m_log_partial;
+    std::deque<std::string> m_recent_logs;
+    std::optional<ss_plugin_rc> m_pending_rc;  // returned once the events before it are delivered
+    bool m_finished = false;                   // EOF or FAILURE returned: sticky
+    ss_plugin_rc m_final_rc = SS_PLUGIN_EOF;
+};
+
+}  // namespace docker_plugin

@@ -1,0 +1,40 @@
+// Counters an operator needs, updated by the source thread and read by
+// get_metrics from any thread (Falco's Prometheus scrapes come on another one).
+#pragma once
+
+#include "abi.h"
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+namespace docker_plugin {
+
+struct Metrics {
+    std::atomic<uint64_t> events_delivered{0};
+    std::atomic<uint64_t> bytes_delivered{0};
+    std::atomic<uint64_t> batches{0};
+    std::atomic<uint64_t> idle_timeouts{0};
+    std::atomic<uint64_t> engine_starts{0};
+    std::atomic<uint64_t> engine_restarts{0};
+    std::atomic<uint64_t> errors{0};
+    std::atomic<uint64_t> last_error_time_ns{0};
+    std::atomic<uint64_t> last_event_delay_us{0};
+    std::atomic<uint64_t> buffered_bytes{0};
+    std::atomic<uint64_t> engine_queued_events{0};
+    std::atomic<uint64_t> engine_queued_bytes{0};
+    std::atomic<uint64_t> engine_dropped_events{0};
+    std::atomic<uint64_t> engine_malformed_events{0};
+    std::atomic<uint64_t> engine_oversized_events{0};
+    std::atomic<uint64_t> engine_reconnects{0};
+
+    // Snapshot for plugin_get_metrics; valid until the next call.
+    ss_plugin_metric* snapshot(uint32_t* count);
+
+private:
+    std::mutex m_snapshot_lock;
+    std::vector<ss_plugin_metric> m_snapshot;
+};
+
+}  // namespace docker_plugin

@@ -1,0 +1,73 @@
+#include "plugin.h"
+
+#include "instance.h"
+
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cstdlib>
+
+namespace docker_plugin {
+
+uint64_t realtime_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec);
+}
+
+Plugin* Plugin::create(const ss_plugin_init_input* in, ss_plugin_rc* rc) {
+    auto* p = new Plugin();
+    if (in) p->m_logger = Logger(in->owner, in->log_fn);
+    std::string error;
+    if (!parse_config(in ? in->config : nullptr, p->m_config, error)) {
+        p->set_error("ERR_CONFIG_INVALID: " + error);
+        *rc = SS_PLUGIN_FAILURE;
+        return p;
+    }
+    if (p->m_config.uses_deprecated_flush_interval)
+        p->m_logger.log(SS_PLUGIN_LOG_SEV_NOTICE,
+                        "init_config.flushInterval is ignored: events are returned as soon as they arrive");
+    *rc = SS_PLUGIN_SUCCESS;
+    return p;
+}
+
+void Plugin::set_error(const std::string& message) {
+    m_last_error = message;
+    m_metrics.errors.fetch_add(1, std::memory_order_relaxed);
+    m_metrics.last_error_time_ns.store(realtime_ns(), std::memory_order_relaxed);
+}
+
+Instance* Plugin::open(const char* params, ss_plugin_rc* rc) {
+    auto instance = std::make_unique<Instance>(*this);
+    std::string error;
+    if (!instance->open(params ? params : "", error)) {
+        set_error(error);
+        *rc = SS_PLUGIN_FAILURE;
+        return nullptr;
+    }
+    *rc = SS_PLUGIN_SUCCESS;
+    return instance.release();
+}
+
+const char* Plugin::list_open_params(ss_plugin_rc* rc) {
+    std::string docker_host;
+    if (const char* env = std::getenv("DOCKER_HOST")) docker_host = env;
+    std::string json = "[";
+    json += R"({"value":"","desc":"DOCKER_HOST if set, else unix:///var/run/docker.sock"})";
+    struct stat st {};
+    for (const char* socket : {"/var/run/docker.sock", "/run/podman/podman.sock"}) {
+        if (stat(socket, &st) == 0 && S_ISSOCK(st.st_mode)) {
+            json += R"(,{"value":"unix://)";
+            json += socket;
+            json += R"(","desc":"the local Docker API socket at )";
+            json += socket;
+            json += R"("})";
+        }
+    }
+    json += "]";
+    m_open_params_json = json;
+    *rc = SS_PLUGIN_SUCCESS;
+    return m_open_params_json.c_str();
+}
+
+}  // namespace docker_plugin

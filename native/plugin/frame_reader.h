@@ -34,6 +34,9 @@ public:
 
     size_t buffered_bytes() const { return m_end - m_begin; }
 
+    // Drops everything buffered (a dead engine's partial frame); only after release().
+    void reset() { m_begin = m_end = 0; }
+
 private:
     void make_room();
 

@@ -19,6 +19,7 @@ namespace {
 constexpr int kStopGraceMs = 2000;
 constexpr size_t kRecentLogLines = 8;
 constexpr size_t kMaxLogLine = 16u << 10;
+constexpr uint32_t kMaxFailedRestarts = 5;
 
 int64_t monotonic_ms() {
     timespec ts{};
@@ -51,7 +52,7 @@ Instance::~Instance() {
     m_plugin.metrics().buffered_bytes.store(0);
 }
 
-std::string Instance::start_request() const {
+std::string Instance::start_request(uint64_t since_nano) const {
     rapidjson::StringBuffer sb;
     rapidjson::Writer<rapidjson::StringBuffer> w(sb);
     w.StartObject();
@@ -64,7 +65,8 @@ std::string Instance::start_request() const {
     w.Key("resume");
     w.StartObject();
     w.Key("sinceNano");
-    w.String("0");
+    const std::string since = std::to_string(since_nano);
+    w.String(since.c_str(), rapidjson::SizeType(since.size()));
     w.EndObject();
     w.EndObject();
     return sb.GetString();
@@ -72,13 +74,37 @@ std::string Instance::start_request() const {
 
 bool Instance::open(const std::string& params, std::string& error) {
     m_params = params;
+    return start_engine(0, error);
+}
+
+bool Instance::start_engine(uint64_t since_nano, std::string& error) {
     const Config& cfg = m_plugin.config();
-    if (!m_engine.start(cfg.node_path, cfg.engine_path, start_request(), error)) {
+    m_ready = false;
+    m_log_eof = false;
+    m_log_partial.clear();
+    if (!m_engine.start(cfg.node_path, cfg.engine_path, start_request(since_nano), error)) {
         error = "ERR_ENGINE_SPAWN: " + error;
         return false;
     }
     m_plugin.metrics().engine_starts.fetch_add(1, std::memory_order_relaxed);
     return wait_ready(error);
+}
+
+// The engine died while streaming (killed, crashed): start a new one that
+// resumes after the last event Falco received.
+bool Instance::restart_engine(std::string& error) {
+    m_plugin.logger().log(SS_PLUGIN_LOG_SEV_WARNING, "the engine " + m_exit_reason + "; restarting it, resuming after " +
+                                                         std::to_string(m_last_ts) + recent_logs());
+    m_reader.reset();
+    m_engine_exited = false;
+    m_plugin.metrics().engine_restarts.fetch_add(1, std::memory_order_relaxed);
+    if (start_engine(m_last_ts, error)) {
+        m_failed_restarts = 0;
+        return true;
+    }
+    m_plugin.logger().log(SS_PLUGIN_LOG_SEV_WARNING, "engine restart failed: " + error);
+    m_engine_exited = true;
+    return ++m_failed_restarts < kMaxFailedRestarts;
 }
 
 bool Instance::wait_ready(std::string& error) {
@@ -208,7 +234,13 @@ ss_plugin_rc Instance::next_batch(uint32_t* nevts, ss_plugin_event*** evts) {
 
     std::string error;
     Step step = collect(error);
-    if (m_batch.empty() && !m_pending_rc && step == Step::Continue) {
+    if (m_batch.empty() && !m_pending_rc && step == Step::Continue && m_engine_exited) {
+        if (!restart_engine(error)) {
+            error = "ERR_ENGINE_EXITED: the engine " + m_exit_reason + " and could not be restarted " +
+                    std::to_string(kMaxFailedRestarts) + " times; last error: " + error;
+            step = Step::Failed;
+        }
+    } else if (m_batch.empty() && !m_pending_rc && step == Step::Continue) {
         pollfd fds[2] = {{m_engine.frames_fd(), POLLIN, 0}, {m_log_eof ? -1 : m_engine.log_fd(), POLLIN, 0}};
         int ready = poll(fds, 2, int(m_plugin.config().idle_wait_ms));
         if (ready > 0) {
@@ -217,8 +249,9 @@ ss_plugin_rc Instance::next_batch(uint32_t* nevts, ss_plugin_event*** evts) {
                 FrameReader::Fill filled = m_reader.fill(m_engine.frames_fd());
                 if (filled == FrameReader::Fill::Data) step = collect(error);
                 else if (filled == FrameReader::Fill::Eof || filled == FrameReader::Fill::Error) {
-                    error = engine_ended("while streaming");
-                    step = Step::Failed;
+                    drain_logs();
+                    m_exit_reason = m_engine.stop(kStopGraceMs);
+                    m_engine_exited = true;  // restarted by the next call, once buffered frames are out
                 }
             }
         }
@@ -247,9 +280,11 @@ ss_plugin_rc Instance::next_batch(uint32_t* nevts, ss_plugin_event*** evts) {
     metrics.bytes_delivered.fetch_add(bytes, std::memory_order_relaxed);
     metrics.batches.fetch_add(1, std::memory_order_relaxed);
     const uint64_t last_ts = m_batch.back()->ts;
-    const uint64_t now = realtime_ns();
-    if (last_ts != frame::kUnknownTs && now > last_ts)
-        metrics.last_event_delay_us.store((now - last_ts) / 1000, std::memory_order_relaxed);
+    if (last_ts != frame::kUnknownTs) {
+        m_last_ts = last_ts;
+        const uint64_t now = realtime_ns();
+        if (now > last_ts) metrics.last_event_delay_us.store((now - last_ts) / 1000, std::memory_order_relaxed);
+    }
     *nevts = uint32_t(m_batch.size());
     *evts = m_batch.data();
     return rc;

@@ -28,7 +28,9 @@ public:
 private:
     enum class Step { Continue, Ready, Failed };
 
-    std::string start_request() const;
+    std::string start_request(uint64_t since_nano) const;
+    bool start_engine(uint64_t since_nano, std::string& error);
+    bool restart_engine(std::string& error);
     bool wait_ready(std::string& error);
     // Takes complete frames from the buffer into the batch; control frames are handled here.
     Step collect(std::string& error);
@@ -46,6 +48,10 @@ private:
     FrameReader m_reader;
     std::vector<ss_plugin_event*> m_batch;
     bool m_ready = false;
+    bool m_engine_exited = false;   // while streaming, without END or ERROR: restart it
+    std::string m_exit_reason;
+    uint32_t m_failed_restarts = 0;  // consecutive
+    uint64_t m_last_ts = 0;          // ts of the last event handed to Falco: where a restart resumes
     bool m_log_eof = false;
     std::string m_log_partial;
     std::deque<std::string> m_recent_logs;

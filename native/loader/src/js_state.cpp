@@ -1,0 +1,242 @@
+// The PluginState wrapper: logs, metrics, open params, open, extract, event_to_string.
+#include <cstring>
+
+#include "bindings.h"
+
+namespace loader {
+
+namespace {
+
+const char* metricValueTypeName(int32_t t) {
+  switch (t) {
+    case falco_abi::kMetricU32:
+      return "u32";
+    case falco_abi::kMetricS32:
+      return "s32";
+    case falco_abi::kMetricU64:
+      return "u64";
+    case falco_abi::kMetricS64:
+      return "s64";
+    case falco_abi::kMetricDouble:
+      return "double";
+    case falco_abi::kMetricFloat:
+      return "float";
+    case falco_abi::kMetricInt:
+      return "int";
+    default:
+      return "unknown";
+  }
+}
+
+Napi::Value metricValueToJs(Napi::Env env, const MetricSample& m) {
+  switch (m.valueType) {
+    case falco_abi::kMetricU32:
+      return Napi::Number::New(env, m.value.u32);
+    case falco_abi::kMetricS32:
+      return Napi::Number::New(env, m.value.s32);
+    case falco_abi::kMetricU64:
+      return Napi::BigInt::New(env, m.value.u64);
+    case falco_abi::kMetricS64:
+      return Napi::BigInt::New(env, m.value.s64);
+    case falco_abi::kMetricDouble:
+      return Napi::Number::New(env, m.value.d);
+    case falco_abi::kMetricFloat:
+      return Napi::Number::New(env, m.value.f);
+    case falco_abi::kMetricInt:
+      return Napi::Number::New(env, m.value.i);
+    default:
+      return env.Null();
+  }
+}
+
+// A copy of a JS event record in 8-byte aligned memory (the plugin sees it as
+// Falco shows it events read back from a capture file).
+struct RecordCopy {
+  std::vector<uint64_t> storage;
+  size_t size = 0;
+  const falco_abi::Event* event() const { return reinterpret_cast<const falco_abi::Event*>(storage.data()); }
+};
+
+RecordCopy copyRecord(Napi::Env env, const Napi::Value& v) {
+  if (!v.IsBuffer()) throw Napi::TypeError::New(env, "event record must be a Buffer");
+  auto buf = v.As<Napi::Buffer<uint8_t>>();
+  RecordCopy c;
+  c.size = buf.Length();
+  c.storage.resize((c.size + 7) / 8 + 1);
+  std::memcpy(c.storage.data(), buf.Data(), c.size);
+  const std::string problem = describeEventProblem(reinterpret_cast<const uint8_t*>(c.storage.data()), c.size);
+  if (!problem.empty()) throw codedError(env, codes::kEvent, "invalid event record: " + problem);
+  return c;
+}
+
+uint64_t evtnumFromJs(Napi::Env env, const Napi::Value& v) {
+  if (v.IsBigInt()) {
+    bool lossless = false;
+    return v.As<Napi::BigInt>().Uint64Value(&lossless);
+  }
+  if (v.IsNumber()) return static_cast<uint64_t>(v.As<Napi::Number>().Int64Value());
+  throw Napi::TypeError::New(env, "evtnum must be a bigint");
+}
+
+// Values of one successful extraction, typed by field type.
+Napi::Value valuesToJs(Napi::Env env, const falco_abi::ExtractField& f, const FieldInfo& field) {
+  Napi::Array out = Napi::Array::New(env, static_cast<size_t>(f.res_len));
+  for (uint32_t i = 0; i < f.res_len; ++i) {
+    switch (field.ftype) {
+      case falco_abi::kFieldString:
+        out.Set(i, Napi::String::New(env, f.res.str[i]));
+        break;
+      case falco_abi::kFieldBool:
+        out.Set(i, Napi::Boolean::New(env, f.res.boolean[i] != 0));
+        break;
+      case falco_abi::kFieldIpAddr:
+      case falco_abi::kFieldIpNet:
+        out.Set(i, Napi::Buffer<uint8_t>::Copy(env, static_cast<const uint8_t*>(f.res.buf[i].ptr), f.res.buf[i].len));
+        break;
+      default:  // uint64, reltime, abstime
+        out.Set(i, Napi::BigInt::New(env, f.res.u64[i]));
+        break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Napi::Function JsState::Define(Napi::Env env) {
+  return DefineClass(env, "NativeState",
+                     {
+                         InstanceMethod<&JsState::DrainLogs>("drainLogs"),
+                         InstanceMethod<&JsState::Metrics>("metrics"),
+                         InstanceMethod<&JsState::LastError>("lastError"),
+                         InstanceMethod<&JsState::ListOpenParams>("listOpenParams"),
+                         InstanceMethod<&JsState::Destroy>("destroy"),
+                         InstanceMethod<&JsState::IsDestroyed>("isDestroyed"),
+                         InstanceMethod<&JsState::Open>("open"),
+                         InstanceMethod<&JsState::Extract>("extract"),
+                         InstanceMethod<&JsState::EventToString>("eventToString"),
+                         InstanceMethod<&JsState::ExtractEventTypes>("extractEventTypes"),
+                         InstanceMethod<&JsState::Config>("config"),
+                     });
+}
+
+JsState::JsState(const Napi::CallbackInfo& info) : Napi::ObjectWrap<JsState>(info) {
+  if (info.Length() < 1 || !info[0].IsExternal()) {
+    throw Napi::TypeError::New(info.Env(), "NativeState is created by NativePlugin.init()");
+  }
+  state_ = *info[0].As<Napi::External<std::shared_ptr<HostState>>>().Data();
+}
+
+HostState& JsState::state() {
+  withCodes(Env(), [&] { state_->ensureAlive(); });
+  return *state_;
+}
+
+Napi::Value JsState::DrainLogs(const Napi::CallbackInfo& info) {
+  // Allowed after destroy: messages logged by destroy itself are still there.
+  return logsToJs(info.Env(), state_->drainLogs());
+}
+
+Napi::Value JsState::Metrics(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto metrics = withCodes(env, [&] { return state().metrics(); });
+  Napi::Array out = Napi::Array::New(env, metrics.size());
+  for (size_t i = 0; i < metrics.size(); ++i) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", metrics[i].name);
+    o.Set("type", metrics[i].type == falco_abi::kMetricMonotonic ? "monotonic" : "non_monotonic");
+    o.Set("valueType", metricValueTypeName(metrics[i].valueType));
+    o.Set("value", metricValueToJs(env, metrics[i]));
+    out.Set(static_cast<uint32_t>(i), o);
+  }
+  return out;
+}
+
+Napi::Value JsState::LastError(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), withCodes(info.Env(), [&] { return state_->lastError(); }));
+}
+
+Napi::Value JsState::ListOpenParams(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto params = withCodes(env, [&] { return state_->listOpenParams(); });
+  Napi::Array out = Napi::Array::New(env, params.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("value", params[i].value);
+    o.Set("desc", params[i].desc);
+    o.Set("separator", params[i].separator);
+    out.Set(static_cast<uint32_t>(i), o);
+  }
+  return out;
+}
+
+Napi::Value JsState::Destroy(const Napi::CallbackInfo& info) {
+  withCodes(info.Env(), [&] { state_->destroy(); });
+  return info.Env().Undefined();
+}
+
+Napi::Value JsState::IsDestroyed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), state_->destroyed());
+}
+
+Napi::Value JsState::Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string params = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  auto instance = withCodes(env, [&] { return HostInstance::open(state_, params); });
+  auto* data = env.GetInstanceData<AddonData>();
+  return data->instanceCtor.New({Napi::External<std::shared_ptr<HostInstance>>::New(env, &instance)});
+}
+
+// extract(record: Buffer, evtnum: bigint, fields: [{name, arg?}]) -> Array<values[] | null>
+Napi::Value JsState::Extract(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  HostState& st = state();
+  const RecordCopy record = copyRecord(env, info[0]);
+  const uint64_t evtnum = evtnumFromJs(env, info[1]);
+  const std::vector<FieldRequest> requests = fieldRequestsFromJs(env, st.library(), info[2]);
+
+  Napi::Array out = Napi::Array::New(env, requests.size());
+  const bool accepted = st.acceptsEventType(record.event()->type);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const FieldRequest& req = requests[i];
+    Napi::Value value = env.Null();
+    if (accepted) {
+      std::string problem;
+      withCodes(env, [&] {
+        st.extract(record.event(), evtnum, req, [&](falco_abi::Rc rc, const falco_abi::ExtractField& f) {
+          if (rc != falco_abi::kRcSuccess || f.res_len == 0) return;
+          problem = checkExtractResult(f, *req.field);
+          if (problem.empty()) value = valuesToJs(env, f, *req.field);
+        });
+      });
+      if (!problem.empty()) throw codedError(env, codes::kExtract, problem);
+    }
+    out.Set(static_cast<uint32_t>(i), value);
+  }
+  return out;
+}
+
+// eventToString(record: Buffer, evtnum: bigint) -> {text, source: 'plugin' | 'fallback'}
+Napi::Value JsState::EventToString(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const RecordCopy record = copyRecord(env, info[0]);
+  const uint64_t evtnum = evtnumFromJs(env, info[1]);
+  const EventText t = withCodes(env, [&] { return state().eventToString(record.event(), record.size, evtnum); });
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("text", t.text);
+  o.Set("source", t.fromPlugin ? "plugin" : "fallback");
+  return o;
+}
+
+Napi::Value JsState::ExtractEventTypes(const Napi::CallbackInfo& info) {
+  const auto& types = state_->extractEventTypes();
+  Napi::Array out = Napi::Array::New(info.Env(), types.size());
+  for (size_t i = 0; i < types.size(); ++i) out.Set(static_cast<uint32_t>(i), types[i]);
+  return out;
+}
+
+Napi::Value JsState::Config(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), state_->configPassed());
+}
+
+}  // namespace loader

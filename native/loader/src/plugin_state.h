@@ -1,0 +1,156 @@
+// One initialised plugin state (ss_plugin_t*), owned like libsinsp's
+// sinsp_plugin owns it: init input with owner/log_fn, logs, metrics,
+// extraction one field per call, event_to_string, list_open_params.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "abi.h"
+#include "errors.h"
+#include "field_request.h"
+#include "plugin_library.h"
+
+namespace loader {
+
+struct LogEntry {
+  std::string component;
+  std::string message;
+  int32_t severity;
+};
+
+struct MetricSample {
+  std::string name;  // "<plugin name>.<metric name>"
+  int32_t type;
+  int32_t valueType;
+  decltype(falco_abi::Metric::value) value;
+};
+
+struct OpenParam {
+  std::string value;
+  std::string desc;
+  std::string separator;
+};
+
+struct EventText {
+  std::string text;
+  bool fromPlugin;  // false: libsinsp's "datalen=N data=..." fallback
+};
+
+class HostInstance;
+
+class HostState {
+ public:
+  static constexpr size_t kMaxQueuedLogs = 10000;
+
+  explicit HostState(std::shared_ptr<PluginLibrary> lib);
+  ~HostState();
+  HostState(const HostState&) = delete;
+  HostState& operator=(const HostState&) = delete;
+
+  // Calls plugin init. Throws ERR_PLUGIN_CONFIG / ERR_PLUGIN_INIT (the state is destroyed then).
+  void init(const std::string& config);
+  // Throws ERR_PLUGIN_STATE while instances are open. Idempotent.
+  void destroy();
+  bool destroyed() const { return handle_ == nullptr; }
+  void ensureAlive() const;
+
+  const PluginLibrary& library() const { return *lib_; }
+  const std::shared_ptr<PluginLibrary>& libraryPtr() const { return lib_; }
+  const std::string& configPassed() const { return config_; }
+  const std::vector<uint16_t>& extractEventTypes() const { return extractTypes_; }
+  // The resolved type filter: libsinsp only extracts from events whose type is in it.
+  bool acceptsEventType(uint16_t type) const;
+
+  std::vector<LogEntry> drainLogs();
+  std::vector<MetricSample> metrics();
+  std::string lastError();
+  // Throws ERR_PLUGIN_OPEN_PARAMS like libsinsp's list_open_params.
+  std::vector<OpenParam> listOpenParams();
+  // Throws ERR_PLUGIN_EVENT when the record is not an event of this plugin.
+  EventText eventToString(const falco_abi::Event* evt, size_t size, uint64_t evtnum);
+
+  // One extract_fields call for one field (num_fields = 1). `onResult(rc, field)` runs while
+  // the plugin's result memory is still valid. The event type filter is the caller's job.
+  template <typename OnResult>
+  falco_abi::Rc extract(const falco_abi::Event* evt, uint64_t evtnum, const FieldRequest& req, OnResult&& onResult);
+
+  uint64_t nextEvtnum() { return evtnum_.fetch_add(1) + 1; }
+  int openInstances() const { return openInstances_.load(); }
+
+ private:
+  friend class HostInstance;
+
+  falco_abi::OwnerHandle* owner() { return reinterpret_cast<falco_abi::OwnerHandle*>(this); }
+  static const char* ownerLastError(falco_abi::OwnerHandle* o);
+  static void logThunk(falco_abi::OwnerHandle* o, const char* component, const char* msg, int32_t severity);
+  // get_last_error without taking the call lock (caller holds it).
+  std::string lastErrorLocked() const;
+  void destroyLocked();
+
+  std::shared_ptr<PluginLibrary> lib_;
+  const falco_abi::Api& api_;
+  falco_abi::PluginHandle* handle_ = nullptr;
+  bool counted_ = false;
+  std::string config_;
+  std::string evtsrc_;
+  std::string ownerLastError_;
+  std::vector<uint16_t> extractTypes_;
+  bool syscallCompatible_ = false;
+
+  // Serialises plugin calls on this state (Falco makes them from one thread
+  // per source); get_metrics deliberately bypasses it, as Falco's webserver does.
+  std::mutex callMutex_;
+
+  std::mutex logMutex_;
+  std::deque<LogEntry> logs_;
+  uint64_t droppedLogs_ = 0;
+
+  std::atomic<int> openInstances_{0};
+  std::atomic<uint64_t> evtnum_{0};
+};
+
+template <typename OnResult>
+falco_abi::Rc HostState::extract(const falco_abi::Event* evt, uint64_t evtnum, const FieldRequest& req,
+                                 OnResult&& onResult) {
+  std::lock_guard<std::mutex> lock(callMutex_);
+  ensureAlive();
+  if (!api_.extract_fields) {
+    throw LoaderError(codes::kExtract, "plugin " + lib_->info().name + " has no field extraction capability");
+  }
+  falco_abi::ExtractField field{};
+  field.field_id = req.field->id;
+  field.field = req.field->name.c_str();
+  field.arg_key = req.hasKey ? req.argKey.c_str() : nullptr;
+  field.arg_index = req.argIndex;
+  field.arg_present = req.argPresent ? 1 : 0;
+  field.ftype = req.field->ftype;
+  field.flist = req.field->isList ? 1 : 0;
+
+  falco_abi::EventInput input{evt, evtnum, evtsrc_.c_str()};
+  falco_abi::ExtractValueOffsets offsets{nullptr, nullptr};
+  falco_abi::FieldExtractInput in{};
+  in.owner = owner();
+  in.get_owner_last_error = &HostState::ownerLastError;
+  in.num_fields = 1;
+  in.fields = &field;
+  in.table_reader_ext = nullptr;
+  in.value_offsets = &offsets;
+  const falco_abi::Rc rc = api_.extract_fields(handle_, &input, &in);
+  onResult(rc, static_cast<const falco_abi::ExtractField&>(field));
+  return rc;
+}
+
+// Checks an extraction result against its field; returns "" when it is usable.
+std::string checkExtractResult(const falco_abi::ExtractField& f, const FieldInfo& info);
+
+// Checks that `size` bytes hold one complete event header and, for type 322, a
+// well-formed plugin event (lengths 4 and N, len = 38 + N). Returns "" when valid.
+std::string describeEventProblem(const uint8_t* bytes, size_t size);
+
+}  // namespace loader

@@ -1,0 +1,114 @@
+// init_config, validated against the one schema (./schema.json) with the schema's defaults applied.
+// The validator is compiled once, on first use; every problem is reported as one sentence naming the key,
+// the rule and the value, e.g. `init_config.idleWaitMs must be <= 1000 (got 5000)`.
+
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { ConfigInvalidError } from '../errors';
+import type { LogLevel } from '../log';
+import schema from './schema.json';
+
+/** init_config after validation, defaults filled in. */
+export interface EngineConfig {
+  readonly nodePath?: string;
+  readonly enginePath?: string;
+  readonly openTimeoutMs: number;
+  readonly idleWaitMs: number;
+  readonly maxBatchEvents: number;
+  readonly maxEventBytes: number;
+  readonly bufferBytes: number;
+  readonly logLevel: LogLevel;
+  /** Accepted for compatibility with the Go plugin and ignored. */
+  readonly flushInterval?: number;
+  readonly flushinterval?: number;
+}
+
+export const ACCEPTED_KEYS: readonly string[] = Object.keys(schema.properties);
+
+let validator: ValidateFunction | null = null;
+
+function compiled(): ValidateFunction {
+  if (validator === null) {
+    // strict: a schema mistake fails loudly (and in the tests) instead of being logged to stderr, which
+    // would not be a well-formed log line.
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, logger: false });
+    validator = ajv.compile(schema);
+  }
+  return validator;
+}
+
+/**
+ * Validates `raw` (the start request's `config`; absent means `{}`) and returns it with defaults.
+ * Throws ConfigInvalidError listing every problem.
+ */
+export function parseConfig(raw: unknown): EngineConfig {
+  const data: unknown = raw === undefined ? {} : structuredClone(raw);
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new ConfigInvalidError([`init_config must be a JSON object (got ${describeValue(data)})`]);
+  }
+  const validate = compiled();
+  if (!validate(data)) {
+    throw new ConfigInvalidError((validate.errors ?? []).map((e) => describeProblem(e, data)));
+  }
+  return data as EngineConfig;
+}
+
+function describeProblem(error: ErrorObject, data: unknown): string {
+  const key = `init_config${error.instancePath.replace(/\//g, '.')}`;
+  const got = `(got ${describeValue(valueAt(data, error.instancePath))})`;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const unknownKey = String(params['additionalProperty']);
+      const hint = suggestKey(unknownKey);
+      return (
+        `${key} has unknown key "${unknownKey}"${hint ? ` (did you mean "${hint}"?)` : ''}; ` +
+        `accepted keys: ${ACCEPTED_KEYS.join(', ')}`
+      );
+    }
+    case 'type':
+      return `${key} must be ${article(String(params['type']))} ${got}`;
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return `${key} must be ${String(params['comparison'])} ${String(params['limit'])} ${got}`;
+    case 'enum': {
+      const allowed = (params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ');
+      return `${key} must be one of ${allowed} ${got}`;
+    }
+    case 'minLength':
+      return `${key} must not be empty ${got}`;
+    default:
+      return `${key} ${error.message ?? `fails ${error.keyword}`} ${got}`;
+  }
+}
+
+function suggestKey(unknownKey: string): string | undefined {
+  const lower = unknownKey.toLowerCase();
+  return (
+    ACCEPTED_KEYS.find((k) => k.toLowerCase() === lower) ??
+    ACCEPTED_KEYS.find((k) => lower.length >= 4 && k.toLowerCase().startsWith(lower)) ??
+    ACCEPTED_KEYS.find((k) => k.length >= 4 && lower.startsWith(k.toLowerCase()))
+  );
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function valueAt(data: unknown, pointer: string): unknown {
+  let node = data;
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
+}
+
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'an array';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

@@ -1,0 +1,192 @@
+// The end of the pipeline: frames to the plugin on fd 3.
+//
+// Batching adapts to the rate by itself: the first frame written in a tick corks the stream and schedules
+// one uncork at the end of the tick (setImmediate). At a low rate each event is thus written on its own,
+// at once; at a high rate everything that arrived in one tick leaves in a single writev.
+//
+// Overflow policy. The stream's write buffer is the engine's only event buffer, bounded by
+// config.bufferBytes: when more than bufferBytes wait in it (Falco is behind), the sink pauses the
+// transport (the engine stops reading the daemon) and resumes it on 'drain', when the plugin has taken
+// everything. Nothing is dropped here. What is already in flight when the pause happens (the rest of the
+// current chunk, at most one maxEventBytes line more) is still written, so the buffer overshoots by that
+// much. While the engine does not read, the daemon holds events for it (1024 per subscriber) and drops
+// beyond that after 100 ms — the daemon's policy, visible as a gap, not something the engine can prevent.
+
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import type { Writable } from 'node:stream';
+import { OutputError, systemErrorCode } from './errors';
+import {
+  encodeEndFrame,
+  encodeErrorFrame,
+  encodeFrameHeader,
+  encodeReadyFrame,
+  encodeStatsFrame,
+  FrameType,
+  TS_UNKNOWN,
+  type ReadyInfo,
+} from './frame';
+import type { DockerEvent } from './pipeline/parse-event';
+import type { QueueGauge, StatsSnapshot } from './stats';
+
+/** What the sink pauses when the buffer is full: the current connection. */
+export interface FlowControl {
+  pause(): void;
+  resume(): void;
+}
+
+export interface FrameSinkOptions {
+  readonly bufferBytes: number;
+  /** The queue (queuedEvents/queuedBytes) changed. */
+  readonly onQueueChange?: () => void;
+  /** Backpressure started (true) or ended (false). */
+  readonly onPause?: (paused: boolean, queuedBytes: number) => void;
+  /** The output broke (the plugin went away); nothing more can be delivered. */
+  readonly onBroken?: (err: OutputError) => void;
+}
+
+export class FrameSink implements QueueGauge {
+  private corked = false;
+  private broken = false;
+  private flow: FlowControl | null = null;
+  private paused = false;
+  private eventsInFlight = 0;
+  private bufferBytes: number;
+  private readonly onQueueChange: () => void;
+
+  private readonly uncork = (): void => {
+    if (!this.corked) return;
+    this.corked = false;
+    this.out.uncork();
+  };
+  private readonly onEventFlushed = (): void => {
+    this.eventsInFlight--;
+    this.onQueueChange();
+  };
+  private readonly onDrain = (): void => {
+    if (!this.paused) return;
+    this.paused = false;
+    this.options.onPause?.(false, this.out.writableLength);
+    this.flow?.resume();
+  };
+
+  constructor(
+    private readonly out: Writable,
+    private readonly options: FrameSinkOptions,
+  ) {
+    this.bufferBytes = options.bufferBytes;
+    this.onQueueChange = options.onQueueChange ?? (() => undefined);
+    out.on('error', (err) => {
+      if (this.broken) return;
+      this.broken = true;
+      const code = systemErrorCode(err);
+      options.onBroken?.(
+        new OutputError(
+          code === 'EPIPE'
+            ? 'the plugin closed the frame pipe (fd 3): nobody reads the events any more'
+            : `writing frames to fd 3 failed: ${err.message}`,
+          { cause: err },
+        ),
+      );
+    });
+  }
+
+  get queuedEvents(): number {
+    return this.eventsInFlight;
+  }
+
+  get queuedBytes(): number {
+    return this.out.writableLength;
+  }
+
+  /** The bound on queued bytes (init_config.bufferBytes, known once the config is read). */
+  setBufferBytes(bytes: number): void {
+    this.bufferBytes = bytes;
+  }
+
+  /** The connection to pause when the buffer is full (null between connections). */
+  setFlow(flow: FlowControl | null): void {
+    this.flow = flow;
+    if (flow !== null && this.paused) flow.pause();
+  }
+
+  ready(info: ReadyInfo): void {
+    this.write(encodeReadyFrame(info));
+  }
+
+  event(event: DockerEvent): void {
+    if (this.broken) return;
+    this.corkForThisTick();
+    this.out.write(encodeFrameHeader(FrameType.EVENT, event.timeNano ?? TS_UNKNOWN, event.payload.length));
+    this.out.write(event.payload, this.onEventFlushed);
+    this.eventsInFlight++;
+    this.onQueueChange();
+    if (!this.paused && this.out.writableLength > this.bufferBytes) {
+      this.paused = true;
+      this.options.onPause?.(true, this.out.writableLength);
+      this.out.once('drain', this.onDrain);
+      this.flow?.pause();
+    }
+  }
+
+  stats(snapshot: StatsSnapshot): void {
+    this.write(encodeStatsFrame(snapshot));
+  }
+
+  error(code: string, message: string): void {
+    this.write(encodeErrorFrame(code, message));
+  }
+
+  end(): void {
+    this.write(encodeEndFrame());
+  }
+
+  /** Writes what is pending and closes fd 3; resolves when done or after `deadlineMs` (a stuck reader). */
+  close(deadlineMs: number): Promise<void> {
+    this.uncork();
+    if (this.broken || this.out.destroyed || this.out.writableEnded) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, deadlineMs);
+      this.out.end(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private write(frame: Buffer): void {
+    if (this.broken) return;
+    this.corkForThisTick();
+    this.out.write(frame);
+  }
+
+  private corkForThisTick(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.out.cork();
+    setImmediate(this.uncork);
+  }
+}
+
+/**
+ * The frame output on `fd` (3 when started by the plugin): a pipe or socket through net.Socket, or a
+ * regular file (handy to capture frames by hand: `node dist/src/main.js 3>frames.bin`).
+ */
+export function openFrameOutput(fd: number): Writable {
+  let stat: fs.Stats;
+  try {
+    stat = fs.fstatSync(fd);
+  } catch (err) {
+    throw new OutputError(
+      `fd ${fd} is not open: the engine writes its frames there and is meant to be started by the plugin ` +
+        `(or by hand with ${fd}>frames.bin)`,
+      { cause: err },
+    );
+  }
+  if (stat.isFile()) return fs.createWriteStream('', { fd, autoClose: true });
+  try {
+    return new net.Socket({ fd, readable: false, writable: true });
+  } catch (err) {
+    throw new OutputError(`fd ${fd} must be a pipe, a socket or a file (${(err as Error).message})`, { cause: err });
+  }
+}

@@ -1,0 +1,85 @@
+// Entry point, started by the plugin as `node dist/src/main.js` (docs/engine-protocol.md): wires the
+// modules together and decides the exit code.
+//   0   stdin EOF (or SIGTERM/SIGINT), or the source finished (END)
+//   2   a failure reported with an ERROR frame (before READY: open fails with its message)
+//   70  a bug: ERROR frame with ERR_INTERNAL
+
+import { selectTransport } from '../transports/index';
+import { parseConfig } from './config/config';
+import { Engine } from './engine';
+import { asEngineError, type EngineError } from './errors';
+import { FrameSink, openFrameOutput } from './frame-sink';
+import { createLogger } from './log';
+import { readStdin } from './start-request';
+import { Stats } from './stats';
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 2;
+const EXIT_INTERNAL = 70;
+const FRAME_FD = 3;
+/** How long pending frames may take to leave at exit before the engine gives up on a stuck reader. */
+const FLUSH_DEADLINE_MS = 2000;
+
+const log = createLogger('info');
+const stop = new AbortController();
+let sink: FrameSink | null = null;
+let stats: Stats | null = null;
+let exiting = false;
+
+/** Reports `error` (log line + ERROR frame) if given, flushes fd 3 and exits. Runs once. */
+async function exit(code: number, error?: EngineError): Promise<void> {
+  if (exiting) return;
+  exiting = true;
+  stop.abort();
+  stats?.stop();
+  if (error !== undefined) {
+    log.error(error.code, error.message);
+    sink?.error(error.code, error.message);
+  }
+  if (sink !== null) await sink.close(FLUSH_DEADLINE_MS);
+  process.exit(code);
+}
+
+function fail(err: unknown): void {
+  const error = asEngineError(err);
+  if (error.code === 'ERR_INTERNAL' && err instanceof Error && err.stack !== undefined) {
+    log.error('ERR_INTERNAL', `please report this bug: ${err.stack}`);
+  }
+  void exit(error.code === 'ERR_INTERNAL' ? EXIT_INTERNAL : EXIT_FAILED, error);
+}
+
+async function main(): Promise<void> {
+  process.on('uncaughtException', fail);
+  process.on('unhandledRejection', fail);
+  process.once('SIGTERM', () => void exit(EXIT_OK));
+  process.once('SIGINT', () => void exit(EXIT_OK));
+
+  sink = new FrameSink(openFrameOutput(FRAME_FD), {
+    bufferBytes: Number.MAX_SAFE_INTEGER, // set from the config below
+    onQueueChange: () => stats?.changed(),
+    onPause: (paused, bytes) =>
+      log.debug('-', paused ? `Falco is behind (${bytes} bytes queued): pausing the event stream` : 'Falco caught up: resuming the event stream'),
+    onBroken: (err) => {
+      if (stop.signal.aborted) void exit(EXIT_OK);
+      else void exit(EXIT_FAILED, err);
+    },
+  });
+
+  const stdin = readStdin(process.stdin);
+  void stdin.eof.then(() => stop.abort());
+
+  const request = await stdin.request;
+  const config = parseConfig(request.config);
+  log.setLevel(config.logLevel);
+  sink.setBufferBytes(config.bufferBytes);
+  const transport = selectTransport(request.openParams, process.env);
+
+  const activeSink = sink;
+  stats = new Stats(activeSink, (snapshot) => activeSink.stats(snapshot));
+  const engine = new Engine({ transport, config, sinceNano: request.sinceNano, sink: activeSink, stats, log });
+  const outcome = await engine.run(stop.signal);
+  log.debug('-', outcome === 'finished' ? 'source finished; exiting' : 'stopping: stdin closed');
+  await exit(EXIT_OK);
+}
+
+main().catch(fail);

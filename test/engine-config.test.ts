@@ -1,0 +1,139 @@
+// init_config validation (one schema, defaults from it, messages naming the key) and the start request,
+// as units and through the engine process (ERROR frame + exit 2).
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ACCEPTED_KEYS, parseConfig } from '../src/config/config';
+import { ConfigInvalidError, StartRequestError } from '../src/errors';
+import { parseStartRequest } from '../src/start-request';
+import { EngineProcess, json, TYPE_ERROR } from './support/engine-process';
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw);
+  } catch (err) {
+    assert.ok(err instanceof ConfigInvalidError);
+    assert.equal(err.code, 'ERR_CONFIG_INVALID');
+    return [...err.problems];
+  }
+  assert.fail('config was accepted');
+}
+
+test('defaults come from the schema', () => {
+  const config = parseConfig({});
+  assert.equal(config.openTimeoutMs, 15000);
+  assert.equal(config.idleWaitMs, 10);
+  assert.equal(config.maxBatchEvents, 1024);
+  assert.equal(config.maxEventBytes, 1048576);
+  assert.equal(config.bufferBytes, 67108864);
+  assert.equal(config.logLevel, 'info');
+  assert.equal(parseConfig(undefined).logLevel, 'info');
+});
+
+test('given values are kept; the Go plugin flushInterval spellings are accepted', () => {
+  const config = parseConfig({ idleWaitMs: 5, logLevel: 'debug', flushInterval: 30, flushinterval: 30 });
+  assert.equal(config.idleWaitMs, 5);
+  assert.equal(config.logLevel, 'debug');
+});
+
+test('the input object is not modified', () => {
+  const raw = { idleWaitMs: 5 };
+  parseConfig(raw);
+  assert.deepEqual(raw, { idleWaitMs: 5 });
+});
+
+test('out of range names the key, the limit and the value', () => {
+  assert.deepEqual(problemsOf({ idleWaitMs: 5000 }), ['init_config.idleWaitMs must be <= 1000 (got 5000)']);
+  assert.deepEqual(problemsOf({ maxEventBytes: 10 }), ['init_config.maxEventBytes must be >= 1024 (got 10)']);
+});
+
+test('wrong type names the key and the expected type', () => {
+  assert.deepEqual(problemsOf({ maxBatchEvents: '10' }), ['init_config.maxBatchEvents must be an integer (got "10")']);
+  assert.deepEqual(problemsOf({ nodePath: '' }), ['init_config.nodePath must not be empty (got "")']);
+});
+
+test('enum lists the allowed values', () => {
+  assert.deepEqual(problemsOf({ logLevel: 'verbose' }), [
+    'init_config.logLevel must be one of "error", "warning", "info", "debug" (got "verbose")',
+  ]);
+});
+
+test('an unknown key is named with the accepted keys (and a near match)', () => {
+  const [problem] = problemsOf({ idleWait: 5 });
+  assert.equal(
+    problem,
+    `init_config has unknown key "idleWait" (did you mean "idleWaitMs"?); accepted keys: ${ACCEPTED_KEYS.join(', ')}`,
+  );
+  assert.match(problemsOf({ socket: 'x' })[0]!, /^init_config has unknown key "socket"; accepted keys: nodePath, enginePath, /);
+});
+
+test('every problem is reported', () => {
+  assert.equal(problemsOf({ idleWaitMs: 0, logLevel: 3, extra: true }).length, 3);
+});
+
+test('init_config must be an object', () => {
+  assert.deepEqual(problemsOf([1]), ['init_config must be a JSON object (got an array)']);
+  assert.deepEqual(problemsOf(null), ['init_config must be a JSON object (got null)']);
+});
+
+test('start request: shape checks', () => {
+  const ok = parseStartRequest('{"protocol":1,"config":{},"openParams":" unix:///x.sock ","resume":{"sinceNano":"1795773869230402943"}}');
+  assert.equal(ok.openParams, 'unix:///x.sock');
+  assert.equal(ok.sinceNano, 1795773869230402943n);
+  const bad: Array<[string, RegExp]> = [
+    ['nope', /not JSON/],
+    ['[1]', /must be a JSON object/],
+    ['{"protocol":2}', /protocol 2 is not supported/],
+    ['{"protocol":1,"openParams":5}', /openParams must be a string/],
+    ['{"protocol":1,"resume":{"sinceNano":12}}', /resume.sinceNano must be a decimal string/],
+    ['{"protocol":1,"resume":{"sinceNano":"-1"}}', /resume.sinceNano/],
+    ['{"protocol":1,"resume":{"sinceNano":"18446744073709551616"}}', /resume.sinceNano/],
+  ];
+  for (const [line, reason] of bad) {
+    assert.throws(() => parseStartRequest(line), (err: unknown) => err instanceof StartRequestError && reason.test(err.message), line);
+  }
+});
+
+async function expectError(engine: EngineProcess, code: string, message: RegExp): Promise<void> {
+  try {
+    const frame = await engine.waitFrameOfType(TYPE_ERROR);
+    const error = json(frame);
+    assert.equal(error['code'], code);
+    assert.match(String(error['message']), message);
+    assert.equal((await engine.waitExit()).code, 2);
+    assert.ok(engine.logLines.some((l) => l.startsWith(`error ${code} `)), 'logged at error with the code');
+    assert.equal(engine.frames.length, 1, 'the ERROR frame is the only frame');
+  } finally {
+    engine.kill();
+  }
+}
+
+test('engine: config with a bad type → ERROR naming the key, exit 2', async () => {
+  await expectError(
+    EngineProcess.start({ config: { bufferBytes: 'lots' }, openParams: 'unix:///nonexistent.sock' }),
+    'ERR_CONFIG_INVALID',
+    /^init_config\.bufferBytes must be an integer \(got "lots"\)$/,
+  );
+});
+
+test('engine: config out of range → ERROR naming the key', async () => {
+  await expectError(EngineProcess.start({ config: { idleWaitMs: 5000 } }), 'ERR_CONFIG_INVALID', /^init_config\.idleWaitMs must be <= 1000 \(got 5000\)$/);
+});
+
+test('engine: config with an unknown key → ERROR naming it and the accepted keys', async () => {
+  await expectError(
+    EngineProcess.start({ config: { flushIntervall: 30 } }),
+    'ERR_CONFIG_INVALID',
+    /unknown key "flushIntervall".*accepted keys: nodePath, enginePath, openTimeoutMs/,
+  );
+});
+
+test('engine: a start request that is not JSON → ERR_START_REQUEST', async () => {
+  await expectError(EngineProcess.start('hello\n'), 'ERR_START_REQUEST', /not JSON/);
+});
+
+test('engine: stdin closed before the start request → ERR_START_REQUEST', async () => {
+  const engine = EngineProcess.start('');
+  engine.closeStdin();
+  await expectError(engine, 'ERR_START_REQUEST', /stdin closed before the start request/);
+});

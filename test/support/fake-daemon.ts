@@ -1,0 +1,106 @@
+// A fake Docker daemon: an HTTP server on a unix socket in a temp dir. /version answers like Docker; each
+// GET /events is kept open (200, chunked) and handed to the test, which writes lines, ends or breaks it.
+
+import { promises as fs } from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface EventsRequest {
+  readonly url: URL;
+  readonly res: http.ServerResponse;
+  /** Resolves when the engine side closed the connection (or the test ended it). */
+  readonly closed: Promise<void>;
+}
+
+export type EventsHandler = (req: http.IncomingMessage, res: http.ServerResponse, index: number) => boolean;
+
+export class FakeDaemon {
+  readonly eventsRequests: EventsRequest[] = [];
+  readonly version = { Version: '99.1.0-fake', ApiVersion: '1.99', Os: 'linux' };
+  /** Answer GET /events differently; return true when handled (the request is not kept). */
+  onEvents: EventsHandler | null = null;
+  private readonly server: http.Server;
+  private readonly waiters: Array<() => void> = [];
+
+  private constructor(
+    readonly dir: string,
+    readonly socketPath: string,
+  ) {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server.keepAliveTimeout = 0;
+  }
+
+  static async start(): Promise<FakeDaemon> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fake-dockerd-'));
+    const daemon = new FakeDaemon(dir, path.join(dir, 'docker.sock'));
+    await new Promise<void>((resolve, reject) => {
+      daemon.server.once('error', reject);
+      daemon.server.listen(daemon.socketPath, resolve);
+    });
+    return daemon;
+  }
+
+  get openParams(): string {
+    return `unix://${this.socketPath}`;
+  }
+
+  /** The n-th (0-based) GET /events, once it arrived. */
+  waitEventsRequest(n: number, timeoutMs = 10_000): Promise<EventsRequest> {
+    return new Promise<EventsRequest>((resolve, reject) => {
+      const check = (): boolean => {
+        const found = this.eventsRequests[n];
+        if (found === undefined) return false;
+        clearTimeout(timer);
+        resolve(found);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i !== -1) this.waiters.splice(i, 1);
+        reject(new Error(`timed out waiting for GET /events #${n + 1} (got ${this.eventsRequests.length})`));
+      }, timeoutMs);
+      const waiter = (): void => {
+        if (check()) this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      };
+      if (!check()) this.waiters.push(waiter);
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const r of this.eventsRequests) r.res.destroy();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await fs.rm(this.dir, { recursive: true, force: true });
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://docker');
+    if (req.method === 'GET' && url.pathname === '/version') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(`${JSON.stringify(this.version)}\n`);
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/events') {
+      if (this.onEvents?.(req, res, this.eventsRequests.length)) return;
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.flushHeaders();
+      const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
+      this.eventsRequests.push({ url, res, closed });
+      for (const waiter of [...this.waiters]) waiter();
+      return;
+    }
+    res.writeHead(404, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ message: `page not found: ${url.pathname}` }));
+  }
+}
+
+/** A Docker-like event line (without newline) for tests. */
+export function eventLine(action: string, timeNano: bigint, name = 'c1', extra = ''): string {
+  const seconds = timeNano / 1_000_000_000n;
+  return (
+    `{"status":"${action}","id":"${name}","from":"local/busybox","Type":"container","Action":"${action}",` +
+    `"Actor":{"ID":"${name}","Attributes":{"image":"local/busybox","name":"${name}"${extra}}},"scope":"local",` +
+    `"time":${seconds},"timeNano":${timeNano}}`
+  );
+}

@@ -1,0 +1,63 @@
+// The one interface every transport implements. A transport knows how to reach one source of Docker
+// events (a local socket, TCP/TLS, a polled endpoint, a file to replay, several of them fanned in) and
+// hands the engine a byte stream; it knows nothing of lines, events, frames or reconnect policy, which are
+// the engine's (src/engine.ts). A new transport is one module plus one line in ./index.ts.
+
+import type { Observable } from 'rxjs';
+import type { ReadyInfo } from '../src/frame';
+import type { DockerHost } from './docker-host';
+
+export interface ConnectRequest {
+  /**
+   * Replay from this Docker timeNano (inclusive, as the daemon's `since=` is); null = live only.
+   * A transport that cannot replay ignores it (the engine drops repeats anyway).
+   */
+  readonly sinceNano: bigint | null;
+  /** Give up waiting for the source after this long (EngineError ERR_DAEMON_UNREACHABLE). */
+  readonly timeoutMs: number;
+  /** Aborted when the engine stops: reject promptly (with signal.reason), release everything. */
+  readonly signal: AbortSignal;
+}
+
+/** One established stream, from connect() until it ends or is closed. */
+export interface Connection {
+  /** READY's `transport` and `daemon`. */
+  readonly info: ReadyInfo;
+  /**
+   * The stream's bytes: newline-delimited Docker event JSON. Chunk boundaries are arbitrary, but all
+   * chunks of one connection form one byte stream (a fan-in transport emits whole lines per chunk).
+   * Subscribing starts the flow (nothing is lost before); it completes when the source ends and errors
+   * with an EngineError (usually ERR_STREAM) when it breaks. Subscribe once.
+   */
+  readonly chunks: Observable<Buffer>;
+  /**
+   * True when completion means "finished for good" (a replayed file reached its end: the engine sends END),
+   * false when the source may come back (a daemon restart: the engine reconnects).
+   */
+  readonly finite: boolean;
+  /** Stop delivering chunks for now (backpressure); push transports stop reading, pull ones stop polling. */
+  pause(): void;
+  resume(): void;
+  /** Release everything; idempotent; chunks completes or is already done. */
+  close(): void;
+}
+
+export interface Transport {
+  /** What it connects to, for messages and READY, e.g. `unix:///var/run/docker.sock`. */
+  readonly target: string;
+  /**
+   * Establishes the stream: resolves once the source answered (for a daemon: the events request got
+   * 200), rejects with an EngineError naming the target and what to do.
+   */
+  connect(request: ConnectRequest): Promise<Connection>;
+}
+
+/** How the registry (./index.ts) knows a transport. */
+export interface TransportFactory {
+  /** URL schemes it serves (without `://`). */
+  readonly schemes: readonly string[];
+  /** The accepted forms, listed in the message for a scheme nobody serves. */
+  readonly forms: readonly string[];
+  /** Builds the transport for a parsed host; throws OpenParamsError when the host is unusable. */
+  create(host: DockerHost, env: NodeJS.ProcessEnv): Transport;
+}

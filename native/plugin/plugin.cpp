@@ -2,6 +2,8 @@
 
 #include "instance.h"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -50,22 +52,30 @@ Instance* Plugin::open(const char* params, ss_plugin_rc* rc) {
 }
 
 const char* Plugin::list_open_params(ss_plugin_rc* rc) {
-    std::string docker_host;
-    if (const char* env = std::getenv("DOCKER_HOST")) docker_host = env;
-    std::string json = "[";
-    json += R"({"value":"","desc":"DOCKER_HOST if set, else unix:///var/run/docker.sock"})";
+    // An empty open_params (DOCKER_HOST, else the default socket) is always valid, but
+    // the host refuses an empty "value", so only concrete endpoints are listed.
+    rapidjson::StringBuffer sb;
+    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    w.StartArray();
+    auto suggest = [&w](const std::string& value, const std::string& desc) {
+        w.StartObject();
+        w.Key("value");
+        w.String(value.c_str());
+        w.Key("desc");
+        w.String(desc.c_str());
+        w.EndObject();
+    };
+    if (const char* env = std::getenv("DOCKER_HOST"); env && *env)
+        suggest(env, "DOCKER_HOST of this environment (also used when open_params is empty)");
     struct stat st {};
     for (const char* socket : {"/var/run/docker.sock", "/run/podman/podman.sock"}) {
-        if (stat(socket, &st) == 0 && S_ISSOCK(st.st_mode)) {
-            json += R"(,{"value":"unix://)";
-            json += socket;
-            json += R"(","desc":"the local Docker API socket at )";
-            json += socket;
-            json += R"("})";
-        }
+        if (stat(socket, &st) == 0 && S_ISSOCK(st.st_mode))
+            suggest(std::string("unix://") + socket, std::string("the local API socket ") + socket);
     }
-    json += "]";
-    m_open_params_json = json;
+    if (std::getenv("DOCKER_HOST") == nullptr && stat("/var/run/docker.sock", &st) != 0)
+        suggest("unix:///var/run/docker.sock", "Docker's default socket (not present now)");
+    w.EndArray();
+    m_open_params_json = sb.GetString();
     *rc = SS_PLUGIN_SUCCESS;
     return m_open_params_json.c_str();
 }

@@ -170,24 +170,10 @@ Instance::Step Instance::handle_control(const FrameReader::Frame& f, std::string
     const auto* payload = reinterpret_cast<const char*>(f.payload());
     const size_t len = f.header.payload_len;
     switch (frame::Type(f.header.type)) {
-        case frame::Type::Ready: {
+        case frame::Type::Ready:  // the engine itself logs what it connected to
             if (m_ready) return Step::Continue;
             m_ready = true;
-            rapidjson::Document info;
-            info.Parse(payload, len);
-            std::string transport, version, api;
-            if (!info.HasParseError() && info.IsObject()) {
-                transport = json_string_member(info, "transport");
-                auto daemon = info.FindMember("daemon");
-                if (daemon != info.MemberEnd() && daemon->value.IsObject()) {
-                    version = json_string_member(daemon->value, "version");
-                    api = json_string_member(daemon->value, "apiVersion");
-                }
-            }
-            m_plugin.logger().log(SS_PLUGIN_LOG_SEV_INFO, "watching Docker events at " + transport + " (Docker " +
-                                                              version + ", API " + api + ")");
             return Step::Ready;
-        }
         case frame::Type::Error: {
             rapidjson::Document doc;
             doc.Parse(payload, len);

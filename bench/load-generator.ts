@@ -1,0 +1,509 @@
+// The bench's load generator: a fake Docker daemon on a unix socket in a temp dir that streams Docker-shaped
+// events at a fixed rate, each stamped with its emission time, so that the plugin's `ts` is the emission time
+// and latency = next_batch return − emission.
+//
+// It runs in a process of its own (LoadGenerator.start forks bench/load-generator-process.js), so it never
+// shares an event loop with the loop under test. The parent drives it over the fork's IPC channel:
+//   child → parent  {type:'listening', socketPath}     once, when the socket accepts connections
+//                   {type:'connected'}                 on each GET /events
+//                   {type:'stats', stats}              answer to 'stats'
+//   parent → child  {type:'start'}                     start the schedule (with the first /events client)
+//                   {type:'stats'}                     send the counters
+//                   {type:'stop'}                      close everything, remove the temp dir, exit
+//
+// Rate control: event i (0-based) is due at t0 + (i + 1)/rate on the monotonic clock. Each timer tick emits
+// every event due by then (in one write per client, at most MAX_BURST_SECONDS worth of events, the rest on the
+// next tick at once), then sleeps until the next due time. The schedule is absolute: a late tick catches up,
+// it never shifts the later events, so the long-run rate is exact at 10/s as at 100k/s.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { promises as fs, mkdtempSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+// ------------------------------------------------------------------ clock
+
+/**
+ * CLOCK_REALTIME in ns, read as a monotonic offset from an anchor taken at a millisecond edge of Date.now():
+ * spinning until Date.now() ticks puts the anchor within about a microsecond of the true realtime, where
+ * `performance.timeOrigin` or a plain Date.now() would be off by up to a millisecond, the order of the
+ * latencies being measured.
+ */
+export class RealtimeClock {
+  private readonly anchorRealNs: bigint;
+  private readonly anchorMonoNs: bigint;
+
+  constructor() {
+    let best: { real: bigint; mono: bigint; spreadNs: bigint } | null = null;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const startMs = Date.now();
+      let before = process.hrtime.bigint();
+      let ms = Date.now();
+      while (ms === startMs) {
+        before = process.hrtime.bigint();
+        ms = Date.now();
+      }
+      const after = process.hrtime.bigint();
+      // The edge lies between `before` and `after`: take the middle, keep the tightest bracket.
+      const spreadNs = after - before;
+      if (best === null || spreadNs < best.spreadNs) best = { real: BigInt(ms) * 1_000_000n, mono: (before + after) / 2n, spreadNs };
+    }
+    this.anchorRealNs = best!.real;
+    this.anchorMonoNs = best!.mono;
+  }
+
+  nowNs(): bigint {
+    return this.anchorRealNs + (process.hrtime.bigint() - this.anchorMonoNs);
+  }
+
+  /** The realtime (ns) of a monotonic reading. */
+  realOf(monoNs: bigint): bigint {
+    return this.anchorRealNs + (monoNs - this.anchorMonoNs);
+  }
+}
+
+// ------------------------------------------------------------------ events
+
+const HEX = '0123456789abcdef';
+
+/** A deterministic 64-hex-digit ID (like a container or network ID) from a seed. */
+function hexId(seed: number): string {
+  let x = (seed * 2654435761 + 0x9e3779b9) >>> 0;
+  let out = '';
+  for (let i = 0; i < 64; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out += HEX[x & 15];
+  }
+  return out;
+}
+
+interface ImageSpec {
+  readonly ref: string;
+  /** Image labels, as the daemon copies them into a container event's attributes (Go-escaped JSON fragments). */
+  readonly labels: ReadonlyArray<readonly [string, string]>;
+}
+
+const IMAGES: readonly ImageSpec[] = [
+  {
+    ref: 'nginx:1.27-alpine',
+    labels: [['maintainer', 'NGINX \\u003cdocker-maint@nginx.com\\u003e']],
+  },
+  {
+    ref: 'registry.example.com/shop/api:2.14.3',
+    labels: [['org.opencontainers.image.version', '2.14.3']],
+  },
+  {
+    ref: 'postgres:16.4',
+    labels: [],
+  },
+  {
+    ref: 'redis:7.4.1',
+    labels: [['com.example.team', 'platform']],
+  },
+];
+
+const NETWORKS = [
+  { name: 'bridge', id: hexId(1_000_001) },
+  { name: 'shop_backend', id: hexId(1_000_002) },
+];
+
+/** What one container does over its life, one Docker event per step. */
+const LIFECYCLE = ['create', 'connect', 'start', 'die', 'disconnect', 'destroy'] as const;
+const EXIT_CODES = ['0', '0', '1', '0', '137', '0', '2'];
+
+/**
+ * Docker-shaped event lines, cycling through realistic container lifecycles (create, network connect,
+ * start, die with exitCode, network disconnect, destroy) for a rotating set of containers. Keys are in the
+ * daemon's order (status,id,from,Type,Action,Actor{ID,Attributes},scope,time,timeNano) and Attributes
+ * sorted as Go sorts them; 310–480 bytes each, 380 on average.
+ */
+export class EventFactory {
+  private step = 0;
+  private container = 0;
+
+  /** The next event's JSON (no newline), stamped `timeNano`. */
+  next(timeNano: bigint): string {
+    const action = LIFECYCLE[this.step]!;
+    const n = this.container;
+    const line = action === 'connect' || action === 'disconnect' ? networkEvent(action, n, timeNano) : containerEvent(action, n, timeNano);
+    if (++this.step === LIFECYCLE.length) {
+      this.step = 0;
+      this.container++;
+    }
+    return line;
+  }
+}
+
+function containerName(n: number): string {
+  return `shop-worker-${n % 1000}`;
+}
+
+function containerEvent(action: 'create' | 'start' | 'die' | 'destroy', n: number, timeNano: bigint): string {
+  const image = IMAGES[n % IMAGES.length]!;
+  const id = hexId(n);
+  const attributes: Array<readonly [string, string]> = [...image.labels, ['image', image.ref], ['name', containerName(n)]];
+  if (action === 'die') {
+    attributes.push(['exitCode', EXIT_CODES[n % EXIT_CODES.length]!], ['execDuration', String(1 + (n % 97))]);
+  }
+  attributes.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const attrs = attributes.map(([k, v]) => `"${k}":"${v}"`).join(',');
+  return (
+    `{"status":"${action}","id":"${id}","from":"${image.ref}","Type":"container","Action":"${action}",` +
+    `"Actor":{"ID":"${id}","Attributes":{${attrs}}},"scope":"local",` +
+    `"time":${timeNano / 1_000_000_000n},"timeNano":${timeNano}}`
+  );
+}
+
+function networkEvent(action: 'connect' | 'disconnect', n: number, timeNano: bigint): string {
+  const network = NETWORKS[n % NETWORKS.length]!;
+  return (
+    `{"Type":"network","Action":"${action}","Actor":{"ID":"${network.id}",` +
+    `"Attributes":{"container":"${hexId(n)}","name":"${network.name}","type":"bridge"}},"scope":"local",` +
+    `"time":${timeNano / 1_000_000_000n},"timeNano":${timeNano}}`
+  );
+}
+
+// ------------------------------------------------------------------ daemon
+
+export interface GeneratorStats {
+  rate: number;
+  /** Events written to at least one /events client. */
+  emitted: number;
+  /** Events that fell due while no client was connected (not sent). */
+  unsent: number;
+  bytes: number;
+  /** res.write calls (bursts) per client. */
+  writes: number;
+  /** Times a write was refused by backpressure (the engine not reading fast enough). */
+  backpressured: number;
+  minEventBytes: number;
+  maxEventBytes: number;
+  /** Seconds since the schedule started, and the rate achieved over them. */
+  elapsedS: number;
+  achievedRate: number;
+  /** Worst delay of an emission behind its scheduled time (timer lateness, catching up), in ms. */
+  maxLagMs: number;
+  eventsRequests: number;
+}
+
+/** Docker's answer to GET /version (27.x-shaped), marked as the bench's fake in Platform.Name. */
+const VERSION_BODY = JSON.stringify({
+  Platform: { Name: 'Docker Engine - Community (bench load generator)' },
+  Components: [{ Name: 'Engine', Version: '27.3.1', Details: { ApiVersion: '1.47', MinAPIVersion: '1.24', Os: 'linux' } }],
+  Version: '27.3.1',
+  ApiVersion: '1.47',
+  MinAPIVersion: '1.24',
+  GitCommit: '41ca978',
+  GoVersion: 'go1.22.7',
+  Os: 'linux',
+  Arch: 'amd64',
+  KernelVersion: os.release(),
+  BuildTime: '2024-09-20T11:41:11.000000000+00:00',
+});
+
+const DAEMON_HEADERS = {
+  'Api-Version': '1.47',
+  'Docker-Experimental': 'false',
+  Ostype: 'linux',
+  Server: 'Docker/27.3.1 (linux)',
+};
+
+const VERSION_PATH = /^(\/v\d+(\.\d+)?)?\/version$/;
+const EVENTS_PATH = /^(\/v\d+(\.\d+)?)?\/events$/;
+/** The longest burst one tick writes while catching up: this much of the schedule. */
+const MAX_BURST_SECONDS = 0.02;
+
+export class FakeDockerDaemon {
+  private readonly server: http.Server;
+  private readonly clients = new Set<http.ServerResponse>();
+  private readonly clock = new RealtimeClock();
+  private readonly factory = new EventFactory();
+  private readonly intervalNs: number;
+  private readonly maxBurst: number;
+  private started = false;
+  private t0: bigint | null = null;
+  private due = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly counters: Omit<GeneratorStats, 'rate' | 'elapsedS' | 'achievedRate'> = {
+    emitted: 0,
+    unsent: 0,
+    bytes: 0,
+    writes: 0,
+    backpressured: 0,
+    minEventBytes: 0,
+    maxEventBytes: 0,
+    maxLagMs: 0,
+    eventsRequests: 0,
+  };
+
+  /** Called on each GET /events. */
+  onEventsRequest: (() => void) | null = null;
+
+  constructor(
+    readonly socketPath: string,
+    readonly rate: number,
+  ) {
+    if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError(`rate must be a number >= 0, got ${rate}`);
+    this.intervalNs = rate > 0 ? 1e9 / rate : Infinity;
+    this.maxBurst = Math.max(16, Math.ceil(rate * MAX_BURST_SECONDS));
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server.keepAliveTimeout = 0;
+  }
+
+  listen(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.socketPath, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  /** Starts the schedule (its t0 is now, or the first GET /events if none came yet). */
+  start(): void {
+    this.started = true;
+    this.maybeBegin();
+  }
+
+  stats(): GeneratorStats {
+    const elapsedS = this.t0 === null ? 0 : Number(process.hrtime.bigint() - this.t0) / 1e9;
+    return { rate: this.rate, ...this.counters, elapsedS, achievedRate: elapsedS > 0 ? this.counters.emitted / elapsedS : 0 };
+  }
+
+  async close(): Promise<void> {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    for (const res of this.clients) res.destroy();
+    this.clients.clear();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const pathname = (req.url ?? '/').split('?')[0]!;
+    if (req.method === 'GET' && VERSION_PATH.test(pathname)) {
+      res.writeHead(200, { 'Content-Type': 'application/json', ...DAEMON_HEADERS });
+      res.end(`${VERSION_BODY}\n`);
+      return;
+    }
+    if (req.method === 'GET' && EVENTS_PATH.test(pathname)) {
+      res.writeHead(200, { 'Content-Type': 'application/json', ...DAEMON_HEADERS });
+      res.flushHeaders();
+      this.clients.add(res);
+      res.once('close', () => this.clients.delete(res));
+      this.counters.eventsRequests++;
+      this.onEventsRequest?.();
+      this.maybeBegin();
+      return;
+    }
+    res.writeHead(404, { 'Content-Type': 'application/json', ...DAEMON_HEADERS });
+    res.end(`${JSON.stringify({ message: `page not found` })}\n`);
+  }
+
+  private maybeBegin(): void {
+    if (!this.started || this.t0 !== null || this.clients.size === 0 || this.rate === 0) return;
+    this.t0 = process.hrtime.bigint();
+    this.schedule();
+  }
+
+  /** Sleeps until the next event is due (at once when the last tick could not catch up). */
+  private schedule(): void {
+    const t0 = this.t0!;
+    const nextDueNs = t0 + BigInt(Math.round((this.due + 1) * this.intervalNs));
+    const waitNs = Number(nextDueNs - process.hrtime.bigint());
+    // Node fires a timer no earlier than asked, rounded to the millisecond: ceil, so a tick never comes early.
+    this.timer = setTimeout(this.tick, waitNs <= 0 ? 0 : Math.ceil(waitNs / 1e6));
+  }
+
+  private readonly tick = (): void => {
+    this.timer = null;
+    const nowMono = process.hrtime.bigint();
+    const t0 = this.t0!;
+    const dueNow = Math.floor(Number(nowMono - t0) / this.intervalNs);
+    const count = Math.min(dueNow - this.due, this.maxBurst);
+    if (count > 0) {
+      // The oldest event in this burst was due at t0 + (due + 1) * interval.
+      const lagNs = Number(nowMono - t0) - (this.due + 1) * this.intervalNs;
+      if (lagNs / 1e6 > this.counters.maxLagMs) this.counters.maxLagMs = lagNs / 1e6;
+      this.emit(count);
+    }
+    this.schedule();
+  };
+
+  private emit(count: number): void {
+    this.due += count;
+    if (this.clients.size === 0) {
+      this.counters.unsent += count;
+      return;
+    }
+    const timeNano = this.clock.nowNs();
+    let text = '';
+    for (let i = 0; i < count; i++) {
+      const line = this.factory.next(timeNano);
+      const bytes = line.length + 1;
+      if (this.counters.minEventBytes === 0 || bytes < this.counters.minEventBytes) this.counters.minEventBytes = bytes;
+      if (bytes > this.counters.maxEventBytes) this.counters.maxEventBytes = bytes;
+      text += line + '\n';
+    }
+    for (const res of this.clients) {
+      if (!res.write(text)) this.counters.backpressured++;
+      this.counters.writes++;
+    }
+    this.counters.emitted += count;
+    this.counters.bytes += text.length;
+  }
+}
+
+// ------------------------------------------------------------------ child process side
+
+type ParentMessage = { type: 'start' } | { type: 'stats' } | { type: 'stop' };
+type ChildMessage =
+  | { type: 'listening'; socketPath: string }
+  | { type: 'connected' }
+  | { type: 'stats'; stats: GeneratorStats }
+  | { type: 'error'; message: string };
+
+/** The body of bench/load-generator-process.ts: `node load-generator-process.js <rate>`. */
+export async function serveForParent(argv: string[]): Promise<void> {
+  const send = (m: ChildMessage): void => {
+    process.send?.(m);
+  };
+  if (process.send === undefined) throw new Error('the load generator runs under LoadGenerator.start (child_process.fork)');
+  const rate = Number(argv[0]);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-dockerd-'));
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  let daemon: FakeDockerDaemon;
+  try {
+    daemon = new FakeDockerDaemon(path.join(dir, 'docker.sock'), rate);
+    await daemon.listen();
+  } catch (err) {
+    cleanup();
+    send({ type: 'error', message: (err as Error).message });
+    process.exit(1);
+  }
+  const stop = async (): Promise<void> => {
+    await daemon.close();
+    cleanup();
+    process.exit(0);
+  };
+  daemon.onEventsRequest = () => send({ type: 'connected' });
+  process.on('message', (m: ParentMessage) => {
+    if (m.type === 'start') daemon.start();
+    else if (m.type === 'stats') send({ type: 'stats', stats: daemon.stats() });
+    else if (m.type === 'stop') void stop();
+  });
+  // The parent went away (crashed, killed): do not outlive it.
+  process.on('disconnect', () => void stop());
+  send({ type: 'listening', socketPath: daemon.socketPath });
+}
+
+// ------------------------------------------------------------------ parent side
+
+const ENTRY = path.join(__dirname, 'load-generator-process.js');
+
+/** The parent's handle on a generator process. */
+export class LoadGenerator {
+  private readonly waiting = new Map<ChildMessage['type'], Array<(m: ChildMessage) => void>>();
+  private connections = 0;
+  private exited = false;
+  private readonly exitedPromise: Promise<void>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly socketPath: string,
+    readonly rate: number,
+  ) {
+    this.exitedPromise = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.once('exit', () => (this.exited = true));
+    child.on('message', (m: ChildMessage) => {
+      if (m.type === 'connected') this.connections++;
+      const queue = this.waiting.get(m.type);
+      const waiter = queue?.shift();
+      waiter?.(m);
+    });
+  }
+
+  /** Forks a generator at `rate` events/s (0 = never emits) and resolves once its socket listens. */
+  static async start(rate: number, timeoutMs = 10_000): Promise<LoadGenerator> {
+    const child = fork(ENTRY, [String(rate)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    liveChildren.add(child);
+    child.once('exit', () => liveChildren.delete(child));
+    const first = await new Promise<ChildMessage>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the load generator did not listen within ${timeoutMs} ms`)), timeoutMs);
+      child.once('message', (m: ChildMessage) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`the load generator exited early (${signal ?? `status ${code}`})`));
+      });
+    });
+    if (first.type !== 'listening') {
+      child.kill('SIGKILL');
+      throw new Error(`the load generator failed: ${first.type === 'error' ? first.message : first.type}`);
+    }
+    return new LoadGenerator(child, first.socketPath, rate);
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get openParams(): string {
+    return `unix://${this.socketPath}`;
+  }
+
+  /** GET /events requests seen so far (1 per engine connection). */
+  get eventsConnections(): number {
+    return this.connections;
+  }
+
+  /** Starts emitting (the schedule begins now, or at the first GET /events). */
+  begin(): void {
+    this.child.send({ type: 'start' } satisfies ParentMessage);
+  }
+
+  async stats(timeoutMs = 5000): Promise<GeneratorStats> {
+    const m = await this.request('stats', timeoutMs);
+    if (m.type !== 'stats') throw new Error('unexpected answer from the load generator');
+    return m.stats;
+  }
+
+  /** Stops the generator and waits for its exit (SIGKILL after `timeoutMs`). */
+  async stop(timeoutMs = 5000): Promise<void> {
+    if (this.exited) return;
+    if (this.child.connected) this.child.send({ type: 'stop' } satisfies ParentMessage);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    await this.exitedPromise;
+    clearTimeout(timer);
+    // A generator killed before its cleanup leaves its temp dir behind.
+    await fs.rm(path.dirname(this.socketPath), { recursive: true, force: true });
+  }
+
+  private request(type: 'stats', timeoutMs: number): Promise<ChildMessage> {
+    return new Promise<ChildMessage>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the load generator did not answer '${type}' within ${timeoutMs} ms`)), timeoutMs);
+      const queue = this.waiting.get(type) ?? [];
+      queue.push((m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+      this.waiting.set(type, queue);
+      this.child.send({ type } satisfies ParentMessage);
+    });
+  }
+}
+
+const liveChildren = new Set<ChildProcess>();
+
+/** SIGKILLs every generator still running (for an emergency exit). */
+export function killLoadGenerators(): void {
+  for (const child of liveChildren) child.kill('SIGKILL');
+}

@@ -228,6 +228,7 @@ interface NativeState {
   destroy(): void;
   isDestroyed(): boolean;
   open(params: string): NativeInstance;
+  openAsync(params: string): Promise<NativeInstance>;
   extract(record: Buffer, evtnum: bigint, fields: FieldRequest[]): Array<FieldValue[] | null>;
   eventToString(record: Buffer, evtnum: bigint): EventText;
   extractEventTypes(): number[];
@@ -375,6 +376,11 @@ export class PluginState {
   /** plugin_open with Falco's trimmed open_params. Throws ERR_PLUGIN_OPEN with the plugin's error. */
   open(params = ''): PluginInstance {
     return new PluginInstance(this, this.#native.open(params.trim()));
+  }
+
+  /** open() on a worker thread: the JS event loop keeps running while the plugin's open blocks. */
+  async openAsync(params = ''): Promise<PluginInstance> {
+    return new PluginInstance(this, await this.#native.openAsync(params.trim()));
   }
 
   /**

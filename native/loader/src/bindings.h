@@ -71,6 +71,7 @@ class JsState : public Napi::ObjectWrap<JsState> {
   Napi::Value Destroy(const Napi::CallbackInfo& info);
   Napi::Value IsDestroyed(const Napi::CallbackInfo& info);
   Napi::Value Open(const Napi::CallbackInfo& info);
+  Napi::Value OpenAsync(const Napi::CallbackInfo& info);
   Napi::Value Extract(const Napi::CallbackInfo& info);
   Napi::Value EventToString(const Napi::CallbackInfo& info);
   Napi::Value ExtractEventTypes(const Napi::CallbackInfo& info);

@@ -113,6 +113,7 @@ Napi::Function JsState::Define(Napi::Env env) {
                          InstanceMethod<&JsState::Destroy>("destroy"),
                          InstanceMethod<&JsState::IsDestroyed>("isDestroyed"),
                          InstanceMethod<&JsState::Open>("open"),
+                         InstanceMethod<&JsState::OpenAsync>("openAsync"),
                          InstanceMethod<&JsState::Extract>("extract"),
                          InstanceMethod<&JsState::EventToString>("eventToString"),
                          InstanceMethod<&JsState::ExtractEventTypes>("extractEventTypes"),
@@ -185,6 +186,59 @@ Napi::Value JsState::Open(const Napi::CallbackInfo& info) {
   auto instance = withCodes(env, [&] { return HostInstance::open(state_, params); });
   auto* data = env.GetInstanceData<AddonData>();
   return data->instanceCtor.New({Napi::External<std::shared_ptr<HostInstance>>::New(env, &instance)});
+}
+
+namespace {
+
+// plugin_open on a worker thread, so a host whose open blocks (waiting for a
+// daemon served by this same process, say) does not block the JS event loop.
+class OpenWorker : public Napi::AsyncWorker {
+ public:
+  OpenWorker(Napi::Env env, std::shared_ptr<HostState> state, std::string params)
+      : Napi::AsyncWorker(env, "plugin_loader.open"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        state_(std::move(state)),
+        params_(std::move(params)) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      instance_ = HostInstance::open(state_, params_);
+    } catch (const LoaderError& e) {
+      code_ = e.code();
+      SetError(e.what());
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+
+  void OnOK() override {
+    auto* data = Env().GetInstanceData<AddonData>();
+    deferred_.Resolve(data->instanceCtor.New({Napi::External<std::shared_ptr<HostInstance>>::New(Env(), &instance_)}));
+  }
+
+  void OnError(const Napi::Error& e) override { deferred_.Reject(codedError(Env(), code_, e.Message()).Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<HostState> state_;
+  std::string params_;
+  std::shared_ptr<HostInstance> instance_;
+  const char* code_ = codes::kOpen;
+};
+
+}  // namespace
+
+Napi::Value JsState::OpenAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string params = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  withCodes(env, [&] { state_->ensureAlive(); });
+  auto* worker = new OpenWorker(env, state_, std::move(params));
+  Napi::Promise p = worker->Promise();
+  worker->Queue();
+  return p;
 }
 
 // extract(record: Buffer, evtnum: bigint, fields: [{name, arg?}]) -> Array<values[] | null>

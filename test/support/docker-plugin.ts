@@ -1,0 +1,76 @@
+// The real plugin library, loaded through the loader addon exactly as Falco loads it.
+import path from 'node:path';
+import { Plugin, type FieldValue, type PluginEvent, type PluginInstance, type PluginState } from '../../native/loader/index';
+
+export const LIBRARY = path.join(__dirname, '..', '..', '..', 'build', 'libdocker.so');
+
+export function loadPlugin(): Plugin {
+  return new Plugin(LIBRARY);
+}
+
+export interface OpenedPlugin {
+  plugin: Plugin;
+  state: PluginState;
+  instance: PluginInstance;
+  /** Close, destroy and unload, in Falco's order; safe to call twice. */
+  shutdown(): void;
+}
+
+export function openPlugin(openParams = '', config: Record<string, unknown> = {}): OpenedPlugin {
+  const plugin = loadPlugin();
+  const state = plugin.init(JSON.stringify(config), { validate: true });
+  let instance: PluginInstance;
+  try {
+    instance = state.open(openParams);
+  } catch (e) {
+    state.destroy();
+    plugin.unload();
+    throw e;
+  }
+  return opened(plugin, state, instance);
+}
+
+/** openPlugin for a daemon served by this very process: open runs on a worker thread. */
+export async function openPluginAsync(openParams: string, config: Record<string, unknown> = {}): Promise<OpenedPlugin> {
+  const plugin = loadPlugin();
+  const state = plugin.init(JSON.stringify(config), { validate: true });
+  try {
+    return opened(plugin, state, await state.openAsync(openParams));
+  } catch (e) {
+    state.destroy();
+    plugin.unload();
+    throw e;
+  }
+}
+
+function opened(plugin: Plugin, state: PluginState, instance: PluginInstance): OpenedPlugin {
+  return {
+    plugin,
+    state,
+    instance,
+    shutdown() {
+      instance.close();
+      state.destroy();
+      plugin.unload();
+    },
+  };
+}
+
+/** Every field of the plugin, extracted one per call; null = no value. */
+export function extractAll(state: PluginState, event: PluginEvent, arg = 'name'): Record<string, FieldValue | null> {
+  const fields = state.plugin.info.fields;
+  const values = state.extract(
+    event,
+    fields.map((f) => (f.arg.isKey ? { name: f.name, arg } : { name: f.name })),
+  );
+  const out: Record<string, FieldValue | null> = {};
+  fields.forEach((f, i) => {
+    const v = values[i];
+    out[f.name] = v === null || v === undefined ? null : (v[0] ?? null);
+  });
+  return out;
+}
+
+export function payloadOf(event: PluginEvent): string {
+  return event.data.toString('utf8');
+}

@@ -1,0 +1,48 @@
+// What a plugin leaves behind in this process: child processes and open fds.
+import fs from 'node:fs';
+
+export interface ProcessEntry {
+  pid: number;
+  state: string;
+  cmdline: string;
+}
+
+/** Direct children of `parent` (zombies included: state 'Z'). */
+export function childProcesses(parent = process.pid): ProcessEntry[] {
+  const children: ProcessEntry[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // pid (comm) state ppid ...; comm may hold spaces and parentheses
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(rest[1]) !== parent) continue;
+    let cmdline = '';
+    try {
+      cmdline = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+    } catch {
+      // a zombie has no cmdline
+    }
+    children.push({ pid: Number(name), state: rest[0] ?? '?', cmdline });
+  }
+  return children;
+}
+
+/** The engine processes this process started (node .../dist/src/main.js). */
+export function engineProcesses(parent = process.pid): ProcessEntry[] {
+  return childProcesses(parent).filter((p) => p.state === 'Z' || p.cmdline.includes('main.js'));
+}
+
+export function openFds(): string[] {
+  return fs.readdirSync('/proc/self/fd').map((fd) => {
+    try {
+      return `${fd} -> ${fs.readlinkSync(`/proc/self/fd/${fd}`)}`;
+    } catch {
+      return `${fd} -> ?`;
+    }
+  });
+}

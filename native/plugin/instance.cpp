@@ -328,7 +328,10 @@ void Instance::forward_log_line(const std::string& line) {
         }
     }
     m_plugin.logger().log(severity, message);
-    if (severity <= SS_PLUGIN_LOG_SEV_WARNING) {
+    // Keep the gist of recent trouble for error messages; a stack frame line adds nothing there.
+    const bool stack_frame = line.find_first_not_of(" \t") != std::string::npos &&
+                             line.compare(line.find_first_not_of(" \t"), 3, "at ") == 0;
+    if (severity <= SS_PLUGIN_LOG_SEV_WARNING && !stack_frame) {
         m_recent_logs.push_back(message);
         if (m_recent_logs.size() > kRecentLogLines) m_recent_logs.pop_front();
     }

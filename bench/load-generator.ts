@@ -128,7 +128,7 @@ export class EventFactory {
 
   /** The next event's JSON (no newline), stamped `timeNano`. */
   next(timeNano: bigint): string {
-    const action = LIFECYCLE[this.step]!;
+    const action = LIFECYCLE[this.step];
     const n = this.container;
     const line = action === 'connect' || action === 'disconnect' ? networkEvent(action, n, timeNano) : containerEvent(action, n, timeNano);
     if (++this.step === LIFECYCLE.length) {
@@ -144,11 +144,11 @@ function containerName(n: number): string {
 }
 
 function containerEvent(action: 'create' | 'start' | 'die' | 'destroy', n: number, timeNano: bigint): string {
-  const image = IMAGES[n % IMAGES.length]!;
+  const image = IMAGES[n % IMAGES.length];
   const id = hexId(n);
   const attributes: Array<readonly [string, string]> = [...image.labels, ['image', image.ref], ['name', containerName(n)]];
   if (action === 'die') {
-    attributes.push(['exitCode', EXIT_CODES[n % EXIT_CODES.length]!], ['execDuration', String(1 + (n % 97))]);
+    attributes.push(['exitCode', EXIT_CODES[n % EXIT_CODES.length]], ['execDuration', String(1 + (n % 97))]);
   }
   attributes.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const attrs = attributes.map(([k, v]) => `"${k}":"${v}"`).join(',');
@@ -160,7 +160,7 @@ function containerEvent(action: 'create' | 'start' | 'die' | 'destroy', n: numbe
 }
 
 function networkEvent(action: 'connect' | 'disconnect', n: number, timeNano: bigint): string {
-  const network = NETWORKS[n % NETWORKS.length]!;
+  const network = NETWORKS[n % NETWORKS.length];
   return (
     `{"Type":"network","Action":"${action}","Actor":{"ID":"${network.id}",` +
     `"Attributes":{"container":"${hexId(n)}","name":"${network.name}","type":"bridge"}},"scope":"local",` +
@@ -286,7 +286,7 @@ export class FakeDockerDaemon {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const pathname = (req.url ?? '/').split('?')[0]!;
+    const pathname = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && VERSION_PATH.test(pathname)) {
       res.writeHead(200, { 'Content-Type': 'application/json', ...DAEMON_HEADERS });
       res.end(`${VERSION_BODY}\n`);

@@ -107,7 +107,7 @@ export interface LatencySummary {
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
 function summarise(latencyNs: BigInt64Array, skip: number): LatencySummary {
@@ -115,7 +115,7 @@ function summarise(latencyNs: BigInt64Array, skip: number): LatencySummary {
   let sum = 0;
   let negative = 0;
   for (let i = 0; i < values.length; i++) {
-    const ms = Number(latencyNs[i + skip]!) / 1e6;
+    const ms = Number(latencyNs[i + skip]) / 1e6;
     values[i] = ms;
     sum += ms;
     if (ms < 0) negative++;
@@ -128,8 +128,8 @@ function summarise(latencyNs: BigInt64Array, skip: number): LatencySummary {
     p90,
     p99,
     p999,
-    max: values.length ? values[values.length - 1]! : NaN,
-    min: values.length ? values[0]! : NaN,
+    max: values.length ? values[values.length - 1] : NaN,
+    min: values.length ? values[0] : NaN,
     mean: values.length ? sum / values.length : NaN,
     negative,
   };

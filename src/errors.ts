@@ -155,7 +155,7 @@ export function asEngineError(err: unknown): EngineError {
 /** `code` of a Node.js system error (ENOENT, ECONNREFUSED…), if any. */
 export function systemErrorCode(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err) {
-    const code = (err as { code: unknown }).code;
+    const code = (err).code;
     if (typeof code === 'string') return code;
   }
   return undefined;

@@ -2,7 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { from, Observable, throwError, concat } from 'rxjs';
+import type { Observable} from 'rxjs';
+import { from, throwError, concat } from 'rxjs';
 import { decodeLines } from '../src/pipeline/decode-lines';
 
 interface Decoded {
@@ -16,7 +17,7 @@ function decode(source: Observable<Buffer> | Buffer[], maxLineBytes = 64): Decod
   const input = Array.isArray(source) ? from(source) : source;
   input
     .pipe(decodeLines({ maxLineBytes, onOversized: (bytes) => out.oversized.push(bytes) }))
-    .subscribe({ next: (line) => out.lines.push(line.toString('utf8')), error: (err) => (out.error = err) });
+    .subscribe({ next: (line) => out.lines.push(line.toString('utf8')), error: (err: unknown) => (out.error = err) });
   return out;
 }
 

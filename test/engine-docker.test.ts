@@ -64,8 +64,8 @@ test('docker run → create/start/die(exitCode 3)/destroy as EVENT frames, byte-
     }
 
     // The daemon's bytes for the same events, fetched independently.
-    const first = frames[0]!.ts;
-    const last = frames[frames.length - 1]!.ts;
+    const first = frames[0].ts;
+    const last = frames[frames.length - 1].ts;
     const seconds = (t: bigint, pad: bigint): string => String(t / 1_000_000_000n + pad);
     const replay = new Set(await daemonEvents(seconds(first, 0n), seconds(last, 1n)));
     for (const frame of frames) {

@@ -90,7 +90,7 @@ test('the test decoder reads the golden frames, split at every byte', () => {
     frames.map((f) => f.type),
     [TYPE_READY, TYPE_EVENT, TYPE_STATS, TYPE_ERROR, TYPE_END],
   );
-  assert.equal(frames[1]!.ts, 1795773869230402943n);
-  assert.equal(frames[1]!.payload.toString('utf8'), EVENT_PAYLOAD);
-  assert.equal(frames[4]!.payload.length, 0);
+  assert.equal(frames[1].ts, 1795773869230402943n);
+  assert.equal(frames[1].payload.toString('utf8'), EVENT_PAYLOAD);
+  assert.equal(frames[4].payload.length, 0);
 });

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { Plugin, PluginState } from '../native/loader/index.js';
+import type { PluginState } from '../native/loader/index.js';
+import { Plugin } from '../native/loader/index.js';
 import { fixturePlugin } from './loader-fixtures.js';
 
 describe('batches and the Falco-like loop', () => {
@@ -25,7 +26,7 @@ describe('batches and the Falco-like loop', () => {
     const events = await instance.collect({ until: (evts) => evts.length >= 5, timeoutMs: 5000 });
     instance.close();
     assert.deepEqual(events.map((e) => e.data.toString()), ['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-4', 'evt-5']);
-    for (let i = 1; i < events.length; i++) assert.ok(events[i]!.evtnum > events[i - 1]!.evtnum);
+    for (let i = 1; i < events.length; i++) assert.ok(events[i].evtnum > events[i - 1].evtnum);
   });
 
   it('collect() rejects at the deadline, saying how many calls were made', async () => {
@@ -46,8 +47,8 @@ describe('batches and the Falco-like loop', () => {
       assert.equal(err.code, 'ERR_PLUGIN_COLLECT');
       assert.equal(err.reason, 'EOF');
       assert.equal(err.message, 'collect: plugin fixture returned EOF before the condition held; 3 event(s) arrived: #' +
-        `${(err.events as Array<{ evtnum: bigint }>)[0]!.evtnum} "evt-0", #${(err.events as Array<{ evtnum: bigint }>)[1]!.evtnum} "evt-1", ` +
-        `#${(err.events as Array<{ evtnum: bigint }>)[2]!.evtnum} "evt-2"`);
+        `${(err.events as Array<{ evtnum: bigint }>)[0].evtnum} "evt-0", #${(err.events as Array<{ evtnum: bigint }>)[1].evtnum} "evt-1", ` +
+        `#${(err.events as Array<{ evtnum: bigint }>)[2].evtnum} "evt-2"`);
       return true;
     });
     eof.close();

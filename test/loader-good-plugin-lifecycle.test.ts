@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { Plugin, PluginEvent, PluginInstance, PluginState } from '../native/loader/index.js';
+import type { PluginEvent, PluginInstance, PluginState } from '../native/loader/index.js';
+import { Plugin } from '../native/loader/index.js';
 import { FIXTURE_ID, FIXTURE_TS_BASE, fixturePlugin } from './loader-fixtures.js';
 
 const ALL_ONES = 0xffffffffffffffffn;
@@ -81,11 +82,11 @@ describe('good fixture lifecycle', () => {
       assert.equal(e.hostStampedTs, false);
       assert.ok(e.returnedAtNs > 0n);
     });
-    assert.equal(events[1]!.evtnum, events[0]!.evtnum + 1n);
+    assert.equal(events[1].evtnum, events[0].evtnum + 1n);
   });
 
   it('extracts every field kind, one call per field', () => {
-    const e1 = events[1]!;
+    const e1 = events[1];
     const [name, num, key, indexAbsent, indexGiven, present, absentPresent, tags, flag, ts, age, ip, net] = state.extract(e1, [
       { name: 'fixture.name' },
       { name: 'fixture.num' },
@@ -117,7 +118,7 @@ describe('good fixture lifecycle', () => {
   });
 
   it('passes evtnum, evtsrc, num_fields = 1, value_offsets and the request as libsinsp does', () => {
-    const e0 = events[0]!;
+    const e0 = events[0];
     const [evtnum, evtsrc, tid, pluginId, numFields, hasOffsets, reqinfo, config, missing, failing] = state.extract(e0, [
       { name: 'fixture.evtnum' },
       { name: 'fixture.evtsrc' },
@@ -143,7 +144,7 @@ describe('good fixture lifecycle', () => {
   });
 
   it('refuses field requests the way libsinsp refuses the filter', () => {
-    const e0 = events[0]!;
+    const e0 = events[0];
     assert.throws(() => state.extract(e0, [{ name: 'fixture.nope' }]), {
       code: 'ERR_PLUGIN_EXTRACT',
       message: "plugin fixture has no field 'fixture.nope'",
@@ -167,8 +168,8 @@ describe('good fixture lifecycle', () => {
   });
 
   it('event_to_string, with libsinsp\'s fallback when the plugin returns ""', () => {
-    assert.deepEqual(state.eventToString(events[0]!), { text: 'fixture event evt-0', source: 'plugin' });
-    assert.deepEqual(state.eventToString(events[1]!), { text: 'datalen=5 data=evt-1', source: 'fallback' });
+    assert.deepEqual(state.eventToString(events[0]), { text: 'fixture event evt-0', source: 'plugin' });
+    assert.deepEqual(state.eventToString(events[1]), { text: 'datalen=5 data=evt-1', source: 'fallback' });
   });
 
   it('reports metrics prefixed with the plugin name', () => {
@@ -189,7 +190,7 @@ describe('good fixture lifecycle', () => {
     const second = await instance.nextBatch();
     const third = instance.nextBatchSync();
     assert.deepEqual([second.rc, second.events.length, third.rc, third.events.length], ['SUCCESS', 2, 'SUCCESS', 1]);
-    assert.equal(third.events[0]!.evtnum, events[1]!.evtnum + 3n);
+    assert.equal(third.events[0].evtnum, events[1].evtnum + 3n);
     const end = await instance.nextBatch();
     assert.deepEqual([end.rc, end.events.length], ['EOF', 0]);
     assert.equal(instance.progress().pct, 10000);
@@ -232,7 +233,7 @@ describe('use after close / destroy / unload', () => {
     assert.equal(state.destroyed, true);
     assert.throws(() => state.metrics(), { code: 'ERR_PLUGIN_STATE', message: 'plugin fixture: state has been destroyed' });
     assert.throws(() => state.open(''), { code: 'ERR_PLUGIN_STATE' });
-    assert.throws(() => state.extract(events[0]!, [{ name: 'fixture.name' }]), { code: 'ERR_PLUGIN_STATE' });
+    assert.throws(() => state.extract(events[0], [{ name: 'fixture.name' }]), { code: 'ERR_PLUGIN_STATE' });
     assert.throws(() => state.lastError(), { code: 'ERR_PLUGIN_STATE' });
 
     plugin.unload();

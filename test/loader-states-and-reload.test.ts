@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-import { Metric, Plugin } from '../native/loader/index.js';
+import type { Metric} from '../native/loader/index.js';
+import { Plugin } from '../native/loader/index.js';
 import { fixturePlugin } from './loader-fixtures.js';
 
 function metric(metrics: Metric[], name: string): Metric['value'] | undefined {
@@ -24,8 +25,8 @@ describe('two states of one plugin', () => {
     const [ba, bb] = await Promise.all([ia.nextBatch(), ib.nextBatch()]);
     assert.deepEqual(ba.events.map((e) => e.data.toString()), ['evt-0', 'evt-1']);
     assert.deepEqual(bb.events.map((e) => e.data.toString()), ['evt-0', 'evt-1']);
-    assert.deepEqual(a.extract(ba.events[0]!, [{ name: 'fixture.config' }]), [['{"label":"a"}']]);
-    assert.deepEqual(b.extract(bb.events[0]!, [{ name: 'fixture.config' }]), [['{"label":"b"}']]);
+    assert.deepEqual(a.extract(ba.events[0], [{ name: 'fixture.config' }]), [['{"label":"a"}']]);
+    assert.deepEqual(b.extract(bb.events[0], [{ name: 'fixture.config' }]), [['{"label":"b"}']]);
     assert.equal(metric(a.metrics(), 'library_inits'), 2); // one library, two inits
 
     ia.close();
@@ -48,8 +49,8 @@ describe('two states of one plugin', () => {
     const x = await one.nextBatch();
     const y = await two.nextBatch();
     const z = await one.nextBatch();
-    assert.deepEqual([x, y, z].map((b) => b.events[0]!.data.toString()), ['evt-0', 'evt-0', 'evt-1']);
-    assert.deepEqual([x, y, z].map((b) => b.events[0]!.evtnum), [1n, 2n, 3n]);
+    assert.deepEqual([x, y, z].map((b) => b.events[0].data.toString()), ['evt-0', 'evt-0', 'evt-1']);
+    assert.deepEqual([x, y, z].map((b) => b.events[0].evtnum), [1n, 2n, 3n]);
     one.close();
     two.close();
     state.destroy();

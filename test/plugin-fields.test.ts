@@ -42,7 +42,7 @@ describe('fields of events a local 20.10 daemon cannot produce (fake daemon)', (
   });
 
   it('derives status, id and from for Docker >= 29 container events, as older daemons sent them', () => {
-    const got = extractAll(opened.state, events[0] as PluginEvent);
+    const got = extractAll(opened.state, events[0]);
     assert.equal(got['docker.status'], 'die');
     assert.equal(got['docker.id'], '0123456789abcdef');
     assert.equal(got['docker.from'], 'local/busybox');
@@ -50,22 +50,22 @@ describe('fields of events a local 20.10 daemon cannot produce (fake daemon)', (
   });
 
   it('derives status and id for image events but not from', () => {
-    const got = extractAll(opened.state, events[1] as PluginEvent);
+    const got = extractAll(opened.state, events[1]);
     assert.equal(got['docker.status'], 'pull');
     assert.equal(got['docker.id'], 'sha256:feed');
     assert.equal(got['docker.from'], null);
   });
 
   it('derives nothing for other types, which never had those keys', () => {
-    const got = extractAll(opened.state, events[2] as PluginEvent);
+    const got = extractAll(opened.state, events[2]);
     assert.equal(got['docker.status'], null);
     assert.equal(got['docker.id'], null);
     assert.equal(got['docker.from'], null);
   });
 
   it("gives no value for keys the current event lacks, whatever the previous event had (the Go plugin's stale values)", () => {
-    const full = extractAll(opened.state, events[3] as PluginEvent);
-    const sparse = extractAll(opened.state, events[4] as PluginEvent);
+    const full = extractAll(opened.state, events[3]);
+    const sparse = extractAll(opened.state, events[4]);
     const presentBefore = Object.entries(full).filter(([, v]) => v !== null).map(([k]) => k);
     assert.ok(presentBefore.length >= 20, `the full event fills nearly every field: ${presentBefore.join(', ')}`);
     for (const field of presentBefore) {
@@ -77,11 +77,11 @@ describe('fields of events a local 20.10 daemon cannot produce (fake daemon)', (
   });
 
   it('an empty attribute is a value (""), not an absence', () => {
-    assert.equal(extractAll(opened.state, events[3] as PluginEvent)['docker.swarm.task'], '');
+    assert.equal(extractAll(opened.state, events[3])['docker.swarm.task'], '');
   });
 
   it('docker.attributes[key] reads any attribute; a missing key has no value', () => {
-    const [driver, missing] = opened.state.extract(events[4] as PluginEvent, [
+    const [driver, missing] = opened.state.extract(events[4], [
       { name: 'docker.attributes', arg: 'driver' },
       { name: 'docker.attributes', arg: 'nope' },
     ]);
@@ -90,8 +90,8 @@ describe('fields of events a local 20.10 daemon cannot produce (fake daemon)', (
   });
 
   it('docker.time is timeNano, or time in seconds when timeNano is absent; ts follows it', () => {
-    assert.equal(extractAll(opened.state, events[0] as PluginEvent)['docker.time'], T);
-    assert.equal(extractAll(opened.state, events[5] as PluginEvent)['docker.time'], 1_800_000_001_000_000_000n);
+    assert.equal(extractAll(opened.state, events[0])['docker.time'], T);
+    assert.equal(extractAll(opened.state, events[5])['docker.time'], 1_800_000_001_000_000_000n);
     assert.equal(events[5]?.ts, 1_800_000_001_000_000_000n);
   });
 
@@ -103,9 +103,9 @@ describe('fields of events a local 20.10 daemon cannot produce (fake daemon)', (
   });
 
   it('extracting out of order (an older event again) gives that event its own values', () => {
-    const a = extractAll(opened.state, events[3] as PluginEvent);
-    extractAll(opened.state, events[4] as PluginEvent);
-    assert.deepEqual(extractAll(opened.state, events[3] as PluginEvent), a);
+    const a = extractAll(opened.state, events[3]);
+    extractAll(opened.state, events[4]);
+    assert.deepEqual(extractAll(opened.state, events[3]), a);
   });
 });
 

@@ -61,8 +61,8 @@ export function parseDockerHost(openParams: string, env: NodeJS.ProcessEnv): Doc
         'or empty for DOCKER_HOST or unix:///var/run/docker.sock',
     );
   }
-  const scheme = match[1]!.toLowerCase();
-  const rest = match[2]!;
+  const scheme = match[1].toLowerCase();
+  const rest = match[2];
 
   if (scheme === 'unix') {
     const socketPath = rest === '' ? DEFAULT_SOCKET_PATH : rest;

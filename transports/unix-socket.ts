@@ -117,7 +117,7 @@ export class UnixSocketTransport implements Transport {
             res.on('error', ignore);
             resolve(res);
           } else if (request.signal.aborted) {
-            reject(request.signal.reason);
+            reject(request.signal.reason instanceof Error ? request.signal.reason : new Error('aborted'));
           } else if (attempt.signal.aborted) {
             reject(connectTimeout(this.host, what, request.timeoutMs));
           } else if (systemErrorCode(err) === 'ENOENT') {

@@ -248,7 +248,9 @@ interface NativeModule {
   constants: { apiVersion: string; nevtsSentinel: number; payloadOffset: number; pluginEventType: number };
 }
 
-const native: NativeModule = require(path.join(__dirname, '../../../native/loader/build/Release/plugin_loader.node'));
+// A native addon can only be loaded with require.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const native = require(path.join(__dirname, '../../../native/loader/build/Release/plugin_loader.node')) as NativeModule;
 
 /** Plugin API version this loader implements, and the ABI constants it uses. */
 export const loaderConstants = Object.freeze({ ...native.constants });

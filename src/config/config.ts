@@ -2,6 +2,7 @@
 // The validator is compiled once, on first use; every problem is reported as one sentence naming the key,
 // the rule and the value, e.g. `init_config.idleWaitMs must be <= 1000 (got 5000)`.
 
+import { describeValue } from '../describe-value';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { ConfigInvalidError } from '../errors';
 import type { LogLevel } from '../log';
@@ -106,9 +107,3 @@ function valueAt(data: unknown, pointer: string): unknown {
   return node;
 }
 
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'an array';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}

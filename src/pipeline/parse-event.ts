@@ -5,6 +5,7 @@
 // reads it. `timeNano` is taken from the line's text, because JSON numbers lose precision above 2^53
 // (a timeNano is about 2^60); without it `time` (seconds) × 1e9; without both it is unknown (null).
 
+import { describeValue } from '../describe-value';
 import { Observable, type OperatorFunction } from 'rxjs';
 
 export interface DockerEvent {
@@ -41,8 +42,8 @@ export function parseDockerEvent(line: Buffer): DockerEvent | string {
   const record = value as Record<string, unknown>;
   const type = record['Type'];
   const action = record['Action'];
-  if (typeof type !== 'string') return `no string "Type" (got ${describe(type)})`;
-  if (typeof action !== 'string') return `no string "Action" (got ${describe(action)})`;
+  if (typeof type !== 'string') return `no string "Type" (got ${describeValue(type, 40)})`;
+  if (typeof action !== 'string') return `no string "Action" (got ${describeValue(action, 40)})`;
   return { payload: line, timeNano: eventTime(text, record), type, action };
 }
 
@@ -77,7 +78,7 @@ function eventTime(text: string, record: Record<string, unknown>): bigint | null
     } else {
       // The top-level key is the one JSON.parse kept (the last one); find the digits that parse to it.
       for (const match of text.matchAll(TIME_NANO)) {
-        if (Number(match[1]) === timeNano) found = BigInt(match[1]!);
+        if (Number(match[1]) === timeNano) found = BigInt(match[1]);
       }
     }
     if (found !== null && found <= MAX_TIME_NANO) return found;
@@ -90,8 +91,3 @@ function eventTime(text: string, record: Record<string, unknown>): bigint | null
   return null;
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
-}

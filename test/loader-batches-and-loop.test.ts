@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 
 import type { PluginState } from '../native/loader/index.js';
 import { Plugin } from '../native/loader/index.js';
-import { fixturePlugin } from './loader-fixtures.js';
+import { fixturePlugin } from './support/loader-fixtures.js';
 
 describe('batches and the Falco-like loop', () => {
   let plugin: Plugin;

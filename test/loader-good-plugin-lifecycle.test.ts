@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 
 import type { PluginEvent, PluginInstance, PluginState } from '../native/loader/index.js';
 import { Plugin } from '../native/loader/index.js';
-import { FIXTURE_ID, FIXTURE_TS_BASE, fixturePlugin } from './loader-fixtures.js';
+import { FIXTURE_ID, FIXTURE_TS_BASE, fixturePlugin } from './support/loader-fixtures.js';
 
 const ALL_ONES = 0xffffffffffffffffn;
 

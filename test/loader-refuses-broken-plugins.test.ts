@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { Plugin } from '../native/loader/index.js';
-import { fixturePlugin } from './loader-fixtures.js';
+import { fixturePlugin } from './support/loader-fixtures.js';
 
 const API = "with the framework's API version '3.12.0'";
 

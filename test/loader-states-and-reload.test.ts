@@ -8,7 +8,7 @@ import vm from 'node:vm';
 
 import type { Metric} from '../native/loader/index.js';
 import { Plugin } from '../native/loader/index.js';
-import { fixturePlugin } from './loader-fixtures.js';
+import { fixturePlugin } from './support/loader-fixtures.js';
 
 function metric(metrics: Metric[], name: string): Metric['value'] | undefined {
   return metrics.find((m) => m.name === `fixture.${name}`)?.value;

@@ -2,7 +2,7 @@
 // event number) and answers one field at a time into per-state storage.
 #pragma once
 
-#include "abi.h"
+#include "falco_plugin_abi.h"
 #include "docker_event.h"
 
 #include <string>

@@ -3,6 +3,8 @@
 // event, so event frames are handed to Falco straight from the read buffer.
 #pragma once
 
+#include "falco_plugin_abi.h"
+
 #include <cstdint>
 #include <cstring>
 
@@ -11,13 +13,13 @@ namespace docker_plugin::frame {
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "frames are little-endian");
 
 constexpr uint32_t kProtocolVersion = 1;
-constexpr uint32_t kHeaderSize = 38;
-constexpr uint32_t kNParams = 2;
-constexpr uint32_t kPluginIdParamLen = 4;
+constexpr uint32_t kHeaderSize = SS_PLUGIN_EVENT_PAYLOAD_OFFSET;
+constexpr uint32_t kNParams = SS_PLUGIN_EVENT_NPARAMS;
+constexpr uint32_t kPluginIdParamLen = SS_PLUGIN_EVENT_PLUGIN_ID_LEN;
 constexpr uint64_t kUnknownTs = UINT64_MAX;
 
 enum class Type : uint16_t {
-    Event = 322,
+    Event = SS_PLUGIN_EVENT_TYPE_PLUGIN,
     Ready = 0x8001,
     Error = 0x8002,
     Stats = 0x8003,

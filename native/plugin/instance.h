@@ -1,7 +1,7 @@
 // One open capture (ss_instance_t): the engine process and the frames it sends.
 #pragma once
 
-#include "abi.h"
+#include "falco_plugin_abi.h"
 #include "engine_process.h"
 #include "frame_reader.h"
 

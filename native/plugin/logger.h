@@ -1,7 +1,7 @@
 // Falco's log function for one plugin state (stderr when the host gives none).
 #pragma once
 
-#include "abi.h"
+#include "falco_plugin_abi.h"
 
 #include <string>
 

@@ -2,7 +2,7 @@
 // get_metrics from any thread (Falco's Prometheus scrapes come on another one).
 #pragma once
 
-#include "abi.h"
+#include "falco_plugin_abi.h"
 
 #include <atomic>
 #include <cstdint>

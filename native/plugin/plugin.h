@@ -2,7 +2,7 @@
 // so Falco's hot-reload dry run can hold two at once.
 #pragma once
 
-#include "abi.h"
+#include "falco_plugin_abi.h"
 #include "config.h"
 #include "extractor.h"
 #include "logger.h"

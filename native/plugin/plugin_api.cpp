@@ -1,6 +1,6 @@
 // The exported C ABI: each function casts the handle, forwards, and catches,
 // so nothing throws across the boundary and a failure always leaves a message.
-#include "abi.h"
+#include "falco_plugin_abi.h"
 #include "config.h"
 #include "fields.h"
 #include "instance.h"
@@ -62,7 +62,7 @@ DOCKER_PLUGIN_EXPORT const char* plugin_get_fields() {
 DOCKER_PLUGIN_EXPORT const char* plugin_get_extract_event_sources() { return "[\"docker\"]"; }
 
 DOCKER_PLUGIN_EXPORT uint16_t* plugin_get_extract_event_types(uint32_t* n, ss_plugin_t*) {
-    static uint16_t types[] = {322};
+    static uint16_t types[] = {SS_PLUGIN_EVENT_TYPE_PLUGIN};
     *n = 1;
     return types;
 }

@@ -151,8 +151,8 @@ Napi::Value JsPlugin::Info(const Napi::CallbackInfo& info) {
   o.Set("fields", fields);
   o.Set("initSchema", pi.hasInitSchema && !pi.initSchema.empty() ? Napi::Value(Napi::String::New(env, pi.initSchema))
                                                                  : env.Null());
-  o.Set("initSchemaType", pi.initSchemaType == falco_abi::kSchemaJson   ? Napi::Value(Napi::String::New(env, "json"))
-                          : pi.initSchemaType == falco_abi::kSchemaNone ? Napi::Value(Napi::String::New(env, "none"))
+  o.Set("initSchemaType", pi.initSchemaType == SS_PLUGIN_SCHEMA_JSON   ? Napi::Value(Napi::String::New(env, "json"))
+                          : pi.initSchemaType == SS_PLUGIN_SCHEMA_NONE ? Napi::Value(Napi::String::New(env, "none"))
                                                                         : Napi::Value(Napi::Number::New(env, pi.initSchemaType)));
   o.Set("extractEventSources", stringArray(env, pi.extractEventSources));
   return o;
@@ -202,10 +202,10 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeState", state);
   exports.Set("NativeInstance", instance);
   Napi::Object constants = Napi::Object::New(env);
-  constants.Set("apiVersion", falco_abi::kApiVersionString);
+  constants.Set("apiVersion", SS_PLUGIN_API_VERSION);
   constants.Set("nevtsSentinel", loader::HostInstance::kNevtsSentinel);
-  constants.Set("payloadOffset", falco_abi::kPluginEventPayloadOffset);
-  constants.Set("pluginEventType", falco_abi::kPluginEventType);
+  constants.Set("payloadOffset", static_cast<uint32_t>(SS_PLUGIN_EVENT_PAYLOAD_OFFSET));
+  constants.Set("pluginEventType", static_cast<uint16_t>(SS_PLUGIN_EVENT_TYPE_PLUGIN));
   exports.Set("constants", constants);
   return exports;
 }

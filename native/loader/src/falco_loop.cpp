@@ -37,7 +37,7 @@ LoopResult runFalcoLoop(HostInstance& instance, const LoopOptions& options) {
       ++r.batches;
       r.rc = batch.rc;
       r.batchSizes.push_back(batch.nevts);
-      if (batch.rc == falco_abi::kRcTimeout) ++r.timeouts;
+      if (batch.rc == SS_PLUGIN_TIMEOUT) ++r.timeouts;
 
       for (uint32_t i = 0; i < batch.nevts; ++i) {
         if (options.maxEvents > 0 && r.events >= options.maxEvents) break;
@@ -51,7 +51,7 @@ LoopResult runFalcoLoop(HostInstance& instance, const LoopOptions& options) {
         for (const FieldRequest& f : options.fields) {
           ++r.extractCalls;
           state.extract(ev.evt, ev.evtnum, f, [&r, &f](falco_abi::Rc rc, const falco_abi::ExtractField& out) {
-            if (rc != falco_abi::kRcSuccess) return;
+            if (rc != SS_PLUGIN_SUCCESS) return;
             const std::string problem = checkExtractResult(out, *f.field);
             if (!problem.empty()) throw LoaderError(codes::kExtract, problem);
             r.extractedValues += out.res_len;
@@ -59,11 +59,11 @@ LoopResult runFalcoLoop(HostInstance& instance, const LoopOptions& options) {
         }
       }
 
-      if (batch.rc == falco_abi::kRcFailure || batch.rc == falco_abi::kRcNotSupported) {
+      if (batch.rc == SS_PLUGIN_FAILURE || batch.rc == SS_PLUGIN_NOT_SUPPORTED) {
         r.error = batch.error;
         done = true;
       }
-      if (batch.rc == falco_abi::kRcEof) done = true;
+      if (batch.rc == SS_PLUGIN_EOF) done = true;
       if (options.maxEvents > 0 && r.events >= options.maxEvents) done = true;
       if (options.durationNs > 0 && monotonicNs() - start >= options.durationNs) done = true;
     }

@@ -23,7 +23,7 @@ struct LoopResult {
   uint64_t events = 0;
   uint64_t batches = 0;   // next_batch calls
   uint64_t timeouts = 0;  // calls that returned TIMEOUT
-  falco_abi::Rc rc = falco_abi::kRcSuccess;  // code of the last call
+  falco_abi::Rc rc = SS_PLUGIN_SUCCESS;  // code of the last call
   std::string error;      // plugin's last error (FAILURE) or the host's verdict
   std::string errorCode;  // set when the host refused the batch (ERR_PLUGIN_BATCH, ...)
   std::vector<int64_t> latencyNs;   // returnedAtNs - ts, for events the plugin stamped

@@ -18,7 +18,7 @@ struct CollectedEvent {
 };
 
 struct CollectedBatch {
-  falco_abi::Rc rc = falco_abi::kRcSuccess;
+  falco_abi::Rc rc = SS_PLUGIN_SUCCESS;
   std::string error;
   uint64_t returnedAtNs = 0;
   std::vector<CollectedEvent> events;
@@ -40,7 +40,9 @@ CollectedBatch collectBatch(HostInstance& inst) {
     c.evtnum = ev.evtnum;
     c.ts = ev.evt->ts;
     c.pluginId = 0;
-    if (ev.evt->type == falco_abi::kPluginEventType) std::memcpy(&c.pluginId, bytes + 34, 4);
+    if (ev.evt->type == SS_PLUGIN_EVENT_TYPE_PLUGIN) {
+      std::memcpy(&c.pluginId, bytes + SS_PLUGIN_EVENT_PLUGIN_ID_OFFSET, 4);
+    }
     c.hostStampedTs = ev.hostStampedTs;
     out.events.push_back(std::move(c));
   }
@@ -50,7 +52,7 @@ CollectedBatch collectBatch(HostInstance& inst) {
 Napi::Object batchToJs(Napi::Env env, const CollectedBatch& b) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("rc", rcName(b.rc));
-  if (b.rc == falco_abi::kRcFailure || b.rc == falco_abi::kRcNotSupported) o.Set("error", b.error);
+  if (b.rc == SS_PLUGIN_FAILURE || b.rc == SS_PLUGIN_NOT_SUPPORTED) o.Set("error", b.error);
   o.Set("returnedAtNs", Napi::BigInt::New(env, b.returnedAtNs));
   Napi::Array events = Napi::Array::New(env, b.events.size());
   for (size_t i = 0; i < b.events.size(); ++i) {

@@ -9,19 +9,19 @@ namespace {
 
 const char* metricValueTypeName(int32_t t) {
   switch (t) {
-    case falco_abi::kMetricU32:
+    case SS_PLUGIN_METRIC_VALUE_TYPE_U32:
       return "u32";
-    case falco_abi::kMetricS32:
+    case SS_PLUGIN_METRIC_VALUE_TYPE_S32:
       return "s32";
-    case falco_abi::kMetricU64:
+    case SS_PLUGIN_METRIC_VALUE_TYPE_U64:
       return "u64";
-    case falco_abi::kMetricS64:
+    case SS_PLUGIN_METRIC_VALUE_TYPE_S64:
       return "s64";
-    case falco_abi::kMetricDouble:
+    case SS_PLUGIN_METRIC_VALUE_TYPE_D:
       return "double";
-    case falco_abi::kMetricFloat:
+    case SS_PLUGIN_METRIC_VALUE_TYPE_F:
       return "float";
-    case falco_abi::kMetricInt:
+    case SS_PLUGIN_METRIC_VALUE_TYPE_I:
       return "int";
     default:
       return "unknown";
@@ -30,19 +30,19 @@ const char* metricValueTypeName(int32_t t) {
 
 Napi::Value metricValueToJs(Napi::Env env, const MetricSample& m) {
   switch (m.valueType) {
-    case falco_abi::kMetricU32:
+    case SS_PLUGIN_METRIC_VALUE_TYPE_U32:
       return Napi::Number::New(env, m.value.u32);
-    case falco_abi::kMetricS32:
+    case SS_PLUGIN_METRIC_VALUE_TYPE_S32:
       return Napi::Number::New(env, m.value.s32);
-    case falco_abi::kMetricU64:
+    case SS_PLUGIN_METRIC_VALUE_TYPE_U64:
       return Napi::BigInt::New(env, m.value.u64);
-    case falco_abi::kMetricS64:
+    case SS_PLUGIN_METRIC_VALUE_TYPE_S64:
       return Napi::BigInt::New(env, m.value.s64);
-    case falco_abi::kMetricDouble:
+    case SS_PLUGIN_METRIC_VALUE_TYPE_D:
       return Napi::Number::New(env, m.value.d);
-    case falco_abi::kMetricFloat:
+    case SS_PLUGIN_METRIC_VALUE_TYPE_F:
       return Napi::Number::New(env, m.value.f);
-    case falco_abi::kMetricInt:
+    case SS_PLUGIN_METRIC_VALUE_TYPE_I:
       return Napi::Number::New(env, m.value.i);
     default:
       return env.Null();
@@ -83,14 +83,14 @@ Napi::Value valuesToJs(Napi::Env env, const falco_abi::ExtractField& f, const Fi
   Napi::Array out = Napi::Array::New(env, static_cast<size_t>(f.res_len));
   for (uint32_t i = 0; i < f.res_len; ++i) {
     switch (field.ftype) {
-      case falco_abi::kFieldString:
+      case FTYPE_STRING:
         out.Set(i, Napi::String::New(env, f.res.str[i]));
         break;
-      case falco_abi::kFieldBool:
+      case FTYPE_BOOL:
         out.Set(i, Napi::Boolean::New(env, f.res.boolean[i] != 0));
         break;
-      case falco_abi::kFieldIpAddr:
-      case falco_abi::kFieldIpNet:
+      case FTYPE_IPADDR:
+      case FTYPE_IPNET:
         out.Set(i, Napi::Buffer<uint8_t>::Copy(env, static_cast<const uint8_t*>(f.res.buf[i].ptr), f.res.buf[i].len));
         break;
       default:  // uint64, reltime, abstime
@@ -145,7 +145,7 @@ Napi::Value JsState::Metrics(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < metrics.size(); ++i) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("name", metrics[i].name);
-    o.Set("type", metrics[i].type == falco_abi::kMetricMonotonic ? "monotonic" : "non_monotonic");
+    o.Set("type", metrics[i].type == SS_PLUGIN_METRIC_TYPE_MONOTONIC ? "monotonic" : "non_monotonic");
     o.Set("valueType", metricValueTypeName(metrics[i].valueType));
     o.Set("value", metricValueToJs(env, metrics[i]));
     out.Set(static_cast<uint32_t>(i), o);
@@ -258,7 +258,7 @@ Napi::Value JsState::Extract(const Napi::CallbackInfo& info) {
       std::string problem;
       withCodes(env, [&] {
         st.extract(record.event(), evtnum, req, [&](falco_abi::Rc rc, const falco_abi::ExtractField& f) {
-          if (rc != falco_abi::kRcSuccess || f.res_len == 0) return;
+          if (rc != SS_PLUGIN_SUCCESS || f.res_len == 0) return;
           problem = checkExtractResult(f, *req.field);
           if (problem.empty()) value = valuesToJs(env, f, *req.field);
         });

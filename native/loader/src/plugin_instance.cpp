@@ -9,15 +9,15 @@ namespace loader {
 
 const char* rcName(falco_abi::Rc rc) {
   switch (rc) {
-    case falco_abi::kRcSuccess:
+    case SS_PLUGIN_SUCCESS:
       return "SUCCESS";
-    case falco_abi::kRcFailure:
+    case SS_PLUGIN_FAILURE:
       return "FAILURE";
-    case falco_abi::kRcTimeout:
+    case SS_PLUGIN_TIMEOUT:
       return "TIMEOUT";
-    case falco_abi::kRcEof:
+    case SS_PLUGIN_EOF:
       return "EOF";
-    case falco_abi::kRcNotSupported:
+    case SS_PLUGIN_NOT_SUPPORTED:
       return "NOT_SUPPORTED";
     default:
       return nullptr;
@@ -43,9 +43,9 @@ std::shared_ptr<HostInstance> HostInstance::open(std::shared_ptr<HostState> stat
   std::lock_guard<std::mutex> lock(state->callMutex_);
   state->ensureAlive();
   const falco_abi::Api& api = lib.api();
-  falco_abi::Rc rc = falco_abi::kRcFailure;  // libscap: a plugin that forgets *rc fails
+  falco_abi::Rc rc = SS_PLUGIN_FAILURE;  // libscap: a plugin that forgets *rc fails
   falco_abi::InstanceHandle* h = api.open(state->handle_, params.c_str(), &rc);
-  if (rc != falco_abi::kRcSuccess) {
+  if (rc != SS_PLUGIN_SUCCESS) {
     std::string why = state->lastErrorLocked();
     // libscap closes the engine after a failed open: close(state, whatever open returned).
     api.close(state->handle_, h);
@@ -92,7 +92,7 @@ RawBatch HostInstance::callNextBatch() {
     state_->ensureAlive();
     b.rc = state_->api_.next_batch(state_->handle_, handle_, &nevts, &evts);
     b.returnedAtNs = realtimeNs();
-    if (b.rc == falco_abi::kRcFailure || b.rc == falco_abi::kRcNotSupported) b.error = state_->lastErrorLocked();
+    if (b.rc == SS_PLUGIN_FAILURE || b.rc == SS_PLUGIN_NOT_SUPPORTED) b.error = state_->lastErrorLocked();
   }
   const std::string& name = pluginName();
   const char* rc = rcName(b.rc);
@@ -105,7 +105,7 @@ RawBatch HostInstance::callNextBatch() {
                                          " from next_batch without writing *nevts: libscap would deliver the "
                                          "previous batch again");
   }
-  if (nevts == 0 && b.rc == falco_abi::kRcSuccess) {
+  if (nevts == 0 && b.rc == SS_PLUGIN_SUCCESS) {
     throw LoaderError(codes::kBatch, "unexpected 0 size event returned by plugin " + name);
   }
   if (nevts > 0 && (evts == evtsSentinel() || evts == nullptr)) {
@@ -125,31 +125,31 @@ PreparedEvent HostInstance::prepareEvent(const RawBatch& batch, uint32_t i) {
   auto* bytes = reinterpret_cast<uint8_t*>(e);
 
   // libscap: a plugin with an ID may only produce plugin events.
-  if (info.id != 0 && (e->type != falco_abi::kPluginEventType || e->nparams != falco_abi::kPluginEventParams)) {
+  if (info.id != 0 && (e->type != SS_PLUGIN_EVENT_TYPE_PLUGIN || e->nparams != SS_PLUGIN_EVENT_NPARAMS)) {
     throw LoaderError(codes::kBatch, "malformed plugin event produced by plugin: '" + info.name + "'" + where +
                                          ": type " + std::to_string(e->type) + ", nparams " +
                                          std::to_string(e->nparams) + ", expected type 322 with 2 params");
   }
-  if (e->type == falco_abi::kPluginEventType) {
+  if (e->type == SS_PLUGIN_EVENT_TYPE_PLUGIN) {
     // Layout checks libscap leaves to trust: lengths 4 and N, len = 38 + N.
     uint32_t lenId = 0, lenData = 0;
-    if (e->len >= falco_abi::kPluginEventPayloadOffset) {
+    if (e->len >= SS_PLUGIN_EVENT_PAYLOAD_OFFSET) {
       std::memcpy(&lenId, bytes + 26, 4);
       std::memcpy(&lenData, bytes + 30, 4);
     }
-    if (e->len < falco_abi::kPluginEventPayloadOffset || lenId != 4 ||
-        static_cast<uint64_t>(lenData) + falco_abi::kPluginEventPayloadOffset != e->len) {
+    if (e->len < SS_PLUGIN_EVENT_PAYLOAD_OFFSET || lenId != 4 ||
+        static_cast<uint64_t>(lenData) + SS_PLUGIN_EVENT_PAYLOAD_OFFSET != e->len) {
       throw LoaderError(codes::kBatch, "malformed plugin event produced by plugin: '" + info.name + "'" + where +
                                            ": len " + std::to_string(e->len) + ", param lengths " +
                                            std::to_string(lenId) + " and " + std::to_string(lenData) +
                                            ", expected 4 and N with len = 38 + N");
     }
     uint32_t pluginId = 0;
-    std::memcpy(&pluginId, bytes + 34, 4);
+    std::memcpy(&pluginId, bytes + SS_PLUGIN_EVENT_PLUGIN_ID_OFFSET, 4);
     if (info.id != 0) {
       if (pluginId == 0) {
         pluginId = info.id;
-        std::memcpy(bytes + 34, &pluginId, 4);  // host write: own ID
+        std::memcpy(bytes + SS_PLUGIN_EVENT_PLUGIN_ID_OFFSET, &pluginId, 4);  // host write: own ID
       } else if (pluginId != info.id) {
         throw LoaderError(codes::kBatch, "unexpected plugin ID in plugin event: plugin='" + info.name +
                                              "', expected_id=" + std::to_string(info.id) +

@@ -15,7 +15,7 @@ namespace loader {
 
 // The outputs of one next_batch call that passed the call-level checks.
 struct RawBatch {
-  falco_abi::Rc rc = falco_abi::kRcSuccess;
+  falco_abi::Rc rc = SS_PLUGIN_SUCCESS;
   uint32_t nevts = 0;
   falco_abi::Event** evts = nullptr;
   uint64_t returnedAtNs = 0;  // CLOCK_REALTIME right after next_batch returned

@@ -19,10 +19,10 @@ struct FieldTypeName {
 };
 
 constexpr FieldTypeName kFieldTypes[] = {
-    {"string", falco_abi::kFieldString},   {"uint64", falco_abi::kFieldUint64},
-    {"reltime", falco_abi::kFieldRelTime}, {"abstime", falco_abi::kFieldAbsTime},
-    {"bool", falco_abi::kFieldBool},       {"ipaddr", falco_abi::kFieldIpAddr},
-    {"ipnet", falco_abi::kFieldIpNet},
+    {"string", FTYPE_STRING},   {"uint64", FTYPE_UINT64},
+    {"reltime", FTYPE_RELTIME}, {"abstime", FTYPE_ABSTIME},
+    {"bool", FTYPE_BOOL},       {"ipaddr", FTYPE_IPADDR},
+    {"ipnet", FTYPE_IPNET},
 };
 
 // "M.m.p" with a possible suffix after the third number (sscanf semantics, like libs).
@@ -144,10 +144,6 @@ void PluginLibrary::resolveSymbols() {
 }
 
 void PluginLibrary::checkAndDescribe() {
-  using falco_abi::kApiMajor;
-  using falco_abi::kApiMinor;
-  using falco_abi::kApiPatch;
-
   // 1. Required API version, before anything else.
   if (!api_.get_required_api_version) {
     throw LoaderError(codes::kSymbol, "plugin_get_required_api_version symbol not implemented");
@@ -158,17 +154,17 @@ void PluginLibrary::checkAndDescribe() {
     throw LoaderError(codes::kApiVersion, "plugin provided an invalid required API version: '" + reqApi + "'");
   }
   const char* why = nullptr;
-  if (major != kApiMajor) {
+  if (major != SS_PLUGIN_API_VERSION_MAJOR) {
     why = "major versions disagree";
-  } else if (kApiMinor < minor) {
+  } else if (SS_PLUGIN_API_VERSION_MINOR < minor) {
     why = "framework's minor is less than the requested one";
-  } else if (kApiMinor == minor && kApiPatch < patch) {
+  } else if (SS_PLUGIN_API_VERSION_MINOR == minor && SS_PLUGIN_API_VERSION_PATCH < patch) {
     why = "framework's patch is less than the requested one";
   }
   if (why) {
     throw LoaderError(codes::kApiVersion, "plugin required API version '" + reqApi +
                                               "' not compatible with the framework's API version '" +
-                                              falco_abi::kApiVersionString + "': " + why);
+                                              SS_PLUGIN_API_VERSION + "': " + why);
   }
   info_.requiredApiVersion = reqApi;
 
@@ -252,7 +248,7 @@ void PluginLibrary::checkAndDescribe() {
 
   // The init schema, as Falco reads it before init.
   if (api_.get_init_schema) {
-    int32_t type = falco_abi::kSchemaNone;
+    int32_t type = SS_PLUGIN_SCHEMA_NONE;
     info_.initSchema = fromPluginString(api_.get_init_schema(&type));
     info_.initSchemaType = type;
     info_.hasInitSchema = true;

@@ -48,7 +48,7 @@ struct PluginInfo {
   uint32_t capabilities = 0;
   std::vector<FieldInfo> fields;
   bool hasInitSchema = false;  // get_init_schema exists
-  int32_t initSchemaType = falco_abi::kSchemaNone;
+  int32_t initSchemaType = SS_PLUGIN_SCHEMA_NONE;
   std::string initSchema;
   // Resolved like libsinsp: declared sources plus the plugin's own source.
   std::vector<std::string> extractEventSources;

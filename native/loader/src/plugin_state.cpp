@@ -32,8 +32,8 @@ void HostState::init(const std::string& config) {
   // libsinsp's validate_config minus the JSON-Schema validation itself (the
   // TypeScript wrapper can do that): an empty config becomes "{}" when a JSON schema exists.
   config_ = config;
-  if (info.hasInitSchema && !info.initSchema.empty() && info.initSchemaType != falco_abi::kSchemaNone) {
-    if (info.initSchemaType != falco_abi::kSchemaJson) {
+  if (info.hasInitSchema && !info.initSchema.empty() && info.initSchemaType != SS_PLUGIN_SCHEMA_NONE) {
+    if (info.initSchemaType != SS_PLUGIN_SCHEMA_JSON) {
       throw LoaderError(codes::kConfig, "error in plugin " + info.name +
                                             ": get_init_schema returned an unknown schema type " +
                                             std::to_string(info.initSchemaType));
@@ -61,11 +61,11 @@ void HostState::init(const std::string& config) {
   std::lock_guard<std::mutex> lock(callMutex_);
   lib_->stateCreated();
   counted_ = true;
-  falco_abi::Rc rc = falco_abi::kRcFailure;  // a plugin that forgets *rc fails
+  falco_abi::Rc rc = SS_PLUGIN_FAILURE;  // a plugin that forgets *rc fails
   handle_ = api_.init(&in, &rc);
-  if (rc != falco_abi::kRcSuccess || !handle_) {
+  if (rc != SS_PLUGIN_SUCCESS || !handle_) {
     std::string why;
-    if (rc == falco_abi::kRcSuccess) {
+    if (rc == SS_PLUGIN_SUCCESS) {
       why = "init returned SUCCESS without a state";
     } else if (handle_) {
       why = fromPluginString(api_.get_last_error(handle_));
@@ -96,7 +96,7 @@ void HostState::init(const std::string& config) {
 
 bool HostState::acceptsEventType(uint16_t type) const {
   if (!extractTypes_.empty()) return std::find(extractTypes_.begin(), extractTypes_.end(), type) != extractTypes_.end();
-  return syscallCompatible_ || type == falco_abi::kPluginEventType;
+  return syscallCompatible_ || type == SS_PLUGIN_EVENT_TYPE_PLUGIN;
 }
 
 void HostState::destroy() {
@@ -182,9 +182,9 @@ std::vector<OpenParam> HostState::listOpenParams() {
   std::vector<OpenParam> out;
   if (!api_.list_open_params) return out;
   const std::string prefix = "error in plugin " + lib_->info().name + ": ";
-  falco_abi::Rc rc = falco_abi::kRcFailure;
+  falco_abi::Rc rc = SS_PLUGIN_FAILURE;
   const std::string json = fromPluginString(api_.list_open_params(handle_, &rc));
-  if (rc != falco_abi::kRcSuccess) {
+  if (rc != SS_PLUGIN_SUCCESS) {
     throw LoaderError(codes::kOpenParams, prefix + "list_open_params has error " + lastErrorLocked());
   }
   if (json.empty()) return out;
@@ -212,13 +212,13 @@ EventText HostState::eventToString(const falco_abi::Event* evt, size_t size, uin
   std::string problem = describeEventProblem(bytes, size);
   if (!problem.empty()) throw LoaderError(codes::kEvent, "invalid event record: " + problem);
   uint32_t pluginId = 0;
-  if (evt->type == falco_abi::kPluginEventType) std::memcpy(&pluginId, bytes + 34, 4);
-  if (evt->type != falco_abi::kPluginEventType || pluginId != lib_->info().id) {
+  if (evt->type == SS_PLUGIN_EVENT_TYPE_PLUGIN) std::memcpy(&pluginId, bytes + SS_PLUGIN_EVENT_PLUGIN_ID_OFFSET, 4);
+  if (evt->type != SS_PLUGIN_EVENT_TYPE_PLUGIN || pluginId != lib_->info().id) {
     throw LoaderError(codes::kEvent, "can't format unknown non-plugin event to string");
   }
   uint32_t datalen = 0;
   std::memcpy(&datalen, bytes + 30, 4);
-  const uint8_t* data = bytes + falco_abi::kPluginEventPayloadOffset;
+  const uint8_t* data = bytes + SS_PLUGIN_EVENT_PAYLOAD_OFFSET;
 
   EventText out{std::string(), true};
   {
@@ -252,16 +252,16 @@ std::string checkExtractResult(const falco_abi::ExtractField& f, const FieldInfo
     return "plugin returned " + std::to_string(f.res_len) + " values for non-list field " + info.name;
   }
   switch (info.ftype) {
-    case falco_abi::kFieldString:
+    case FTYPE_STRING:
       if (!f.res.str) return "plugin returned a NULL string array for field " + info.name;
       for (uint64_t i = 0; i < f.res_len; ++i) {
         if (!f.res.str[i]) return "plugin returned a NULL string for field " + info.name;
       }
       return std::string();
-    case falco_abi::kFieldBool:
+    case FTYPE_BOOL:
       return f.res.boolean ? std::string() : "plugin returned a NULL bool array for field " + info.name;
-    case falco_abi::kFieldIpAddr:
-    case falco_abi::kFieldIpNet:
+    case FTYPE_IPADDR:
+    case FTYPE_IPNET:
       if (!f.res.buf) return "plugin returned a NULL buffer array for field " + info.name;
       for (uint64_t i = 0; i < f.res_len; ++i) {
         if (f.res.buf[i].len > 0 && !f.res.buf[i].ptr) return "plugin returned a NULL buffer for field " + info.name;
@@ -281,16 +281,16 @@ std::string describeEventProblem(const uint8_t* bytes, size_t size) {
   if (h.len != size) {
     return "header len " + std::to_string(h.len) + " does not match the record size " + std::to_string(size);
   }
-  if (h.type != falco_abi::kPluginEventType) return std::string();
-  if (h.nparams != falco_abi::kPluginEventParams) return "nparams " + std::to_string(h.nparams) + ", expected 2";
-  if (size < falco_abi::kPluginEventPayloadOffset) {
+  if (h.type != SS_PLUGIN_EVENT_TYPE_PLUGIN) return std::string();
+  if (h.nparams != SS_PLUGIN_EVENT_NPARAMS) return "nparams " + std::to_string(h.nparams) + ", expected 2";
+  if (size < SS_PLUGIN_EVENT_PAYLOAD_OFFSET) {
     return "len " + std::to_string(size) + " is shorter than a plugin event header (38)";
   }
   uint32_t lenId = 0, lenData = 0;
   std::memcpy(&lenId, bytes + 26, 4);
   std::memcpy(&lenData, bytes + 30, 4);
   if (lenId != 4) return "plugin_id parameter length " + std::to_string(lenId) + ", expected 4";
-  if (static_cast<uint64_t>(lenData) + falco_abi::kPluginEventPayloadOffset != size) {
+  if (static_cast<uint64_t>(lenData) + SS_PLUGIN_EVENT_PAYLOAD_OFFSET != size) {
     return "len " + std::to_string(size) + " != 38 + data length " + std::to_string(lenData);
   }
   return std::string();

@@ -77,7 +77,7 @@ describe('a container lifecycle through libdocker.so on the real daemon', () => 
   it('extracts every field as README documents it, for every event', () => {
     for (const e of events.filter(ours)) {
       const got = extractAll(opened.state, e);
-      const want = expectedFields(payloadOf(e));
+      const want = expectedFields(payloadOf(e), 'unix:///var/run/docker.sock');
       for (const [field, value] of Object.entries(want))
         assert.deepEqual(got[field], value, `${field} of ${payloadOf(e)}`);
     }

@@ -17,7 +17,9 @@ const DOCKER29_NETWORK = `{"Type":"network","Action":"disconnect","Actor":{"ID":
 const FULL = `{"status":"kill","id":"c1","from":"local/busybox","Type":"container","Action":"kill","Actor":{"ID":"c1","Attributes":{"com.docker.stack.namespace":"shop","com.docker.swarm.node.id":"n1","com.docker.swarm.service.name":"svc","com.docker.swarm.task":"","com.docker.swarm.task.id":"t1","com.docker.swarm.task.name":"svc.1.t1","image":"local/busybox","name":"victim","signal":"9","state.new":"ready","state.old":"down","type":"x"}},"scope":"swarm","time":1800000000,"timeNano":${T + 3n}}`;
 const SPARSE = `{"Type":"volume","Action":"create","Actor":{"ID":"vol1","Attributes":{"driver":"local"}},"time":1800000000,"timeNano":${T + 4n}}`;
 const NO_TIMENANO = `{"Type":"daemon","Action":"reload","Actor":{"ID":"d1","Attributes":{"name":"host"}},"scope":"local","time":1800000001}`;
-const LINES = [DOCKER29_DIE, DOCKER29_IMAGE, DOCKER29_NETWORK, FULL, SPARSE, NO_TIMENANO];
+// As the engine tags events when it fans several daemons in.
+const FANNED_IN = `{"Type":"volume","Action":"destroy","Actor":{"ID":"vol2","Attributes":{"driver":"local"}},"scope":"local","time":1800000002,"timeNano":${T + 6n},"host":"tcp://10.0.0.2:2375"}`;
+const LINES = [DOCKER29_DIE, DOCKER29_IMAGE, DOCKER29_NETWORK, FULL, SPARSE, NO_TIMENANO, FANNED_IN];
 
 describe('fields of events a local 20.10 daemon cannot produce (fake daemon)', () => {
   let daemon: FakeDaemon;
@@ -69,11 +71,19 @@ describe('fields of events a local 20.10 daemon cannot produce (fake daemon)', (
     const presentBefore = Object.entries(full).filter(([, v]) => v !== null).map(([k]) => k);
     assert.ok(presentBefore.length >= 20, `the full event fills nearly every field: ${presentBefore.join(', ')}`);
     for (const field of presentBefore) {
-      if (['docker.type', 'docker.action', 'docker.actor.id', 'docker.time'].includes(field)) continue;
+      if (['docker.type', 'docker.action', 'docker.actor.id', 'docker.time', 'docker.host'].includes(field)) continue;
       assert.equal(sparse[field], null, `${field} must not carry over from the previous event`);
     }
     assert.equal(sparse['docker.type'], 'volume');
     assert.equal(sparse['docker.actor.id'], 'vol1');
+  });
+
+  it('docker.host is the endpoint of the capture for events that do not name their daemon', () => {
+    for (const e of events.slice(0, 6)) assert.equal(extractAll(opened.state, e)['docker.host'], daemon.openParams);
+  });
+
+  it('docker.host is the daemon an event names when several are fanned in', () => {
+    assert.equal(extractAll(opened.state, events[6] as PluginEvent)['docker.host'], 'tcp://10.0.0.2:2375');
   });
 
   it('an empty attribute is a value (""), not an absence', () => {
@@ -97,7 +107,7 @@ describe('fields of events a local 20.10 daemon cannot produce (fake daemon)', (
 
   it('every field agrees with the documented mapping, for every event', () => {
     for (const e of events) {
-      for (const [field, want] of Object.entries(expectedFields(payloadOf(e))))
+      for (const [field, want] of Object.entries(expectedFields(payloadOf(e), daemon.openParams)))
         assert.deepEqual(extractAll(opened.state, e)[field], want, `${field} of ${payloadOf(e)}`);
     }
   });

@@ -58,6 +58,12 @@ void Extractor::extract_one(ss_plugin_extract_field& f) {
         case FieldId::Id: set_string(f, m_str_result, e.id()); return;
         case FieldId::From: set_string(f, m_str_result, e.from()); return;
         case FieldId::ActorId: set_string(f, m_str_result, e.actor_id()); return;
+        case FieldId::Host: {
+            const char* host = e.top(info.key);  // set by the engine when it fans several daemons in
+            if (!host && e.valid() && !m_default_host.empty()) host = m_default_host.c_str();
+            set_string(f, m_str_result, host);
+            return;
+        }
         case FieldId::Time:
             if (auto t = e.time_ns()) {
                 m_u64_result = *t;

@@ -17,6 +17,9 @@ public:
     // One readable line for event_to_string; valid until the next call.
     const char* describe(const ss_plugin_event_input& in);
 
+    // docker.host of events that do not name their daemon (a single endpoint).
+    void set_default_host(const std::string& host) { m_default_host = host; }
+
 private:
     const DockerEvent& event_for(const ss_plugin_event_input& in);
     void extract_one(ss_plugin_extract_field& field);
@@ -29,6 +32,7 @@ private:
     const char* m_str_result = nullptr;
     uint64_t m_u64_result = 0;
     std::string m_line;
+    std::string m_default_host;
 };
 
 }  // namespace docker_plugin

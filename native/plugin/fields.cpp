@@ -56,6 +56,9 @@ const FieldInfo kFields[] = {
      "Any attribute of the event by key, e.g. docker.attributes[com.example.label] or docker.attributes[exitCode]"},
     {FieldId::Time, "docker.time", T::AbsTime, S::Derived, "", "Event Time",
      "Time the daemon recorded the event (timeNano; from `time` in seconds when timeNano is absent)"},
+    {FieldId::Host, "docker.host", T::String, S::Derived, "host", "Docker Host",
+     "The daemon the event came from, as open_params names it (e.g. unix:///var/run/docker.sock); with several "
+     "endpoints, the one that sent this event"},
 };
 
 static_assert(sizeof(kFields) / sizeof(kFields[0]) == kFieldCount, "one row per FieldId");

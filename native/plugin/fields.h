@@ -32,6 +32,7 @@ enum class FieldId : uint32_t {
     ActorId,
     Attributes,
     Time,
+    Host,
     Count
 };
 

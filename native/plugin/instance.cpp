@@ -170,10 +170,15 @@ Instance::Step Instance::handle_control(const FrameReader::Frame& f, std::string
     const auto* payload = reinterpret_cast<const char*>(f.payload());
     const size_t len = f.header.payload_len;
     switch (frame::Type(f.header.type)) {
-        case frame::Type::Ready:  // the engine itself logs what it connected to
+        case frame::Type::Ready: {  // the engine itself logs what it connected to
             if (m_ready) return Step::Continue;
             m_ready = true;
+            rapidjson::Document info;
+            info.Parse(payload, len);
+            if (!info.HasParseError() && info.IsObject())
+                m_plugin.extractor().set_default_host(json_string_member(info, "transport"));
             return Step::Ready;
+        }
         case frame::Type::Error: {
             rapidjson::Document doc;
             doc.Parse(payload, len);
@@ -208,6 +213,17 @@ void Instance::apply_stats(const uint8_t* json, size_t len) {
         auto it = doc.FindMember(key);
         if (it != doc.MemberEnd() && it->value.IsUint64()) counter->store(it->value.GetUint64());
     }
+    auto pct = doc.FindMember("progressPct");
+    if (pct != doc.MemberEnd() && pct->value.IsUint() && pct->value.GetUint() <= 10000) {
+        m_progress_pct = pct->value.GetUint();
+        m_progress_text = json_string_member(doc, "progressText");
+        m_has_progress = true;
+    }
+}
+
+const char* Instance::progress(uint32_t* pct) const {
+    *pct = m_progress_pct;
+    return m_has_progress ? m_progress_text.c_str() : nullptr;
 }
 
 ss_plugin_rc Instance::next_batch(uint32_t* nevts, ss_plugin_event*** evts) {

@@ -25,6 +25,9 @@ public:
 
     ss_plugin_rc next_batch(uint32_t* nevts, ss_plugin_event*** evts);
 
+    // How far a finite source (a replayed file) got: pct in hundredths of a percent.
+    const char* progress(uint32_t* pct) const;
+
 private:
     enum class Step { Continue, Ready, Failed };
 
@@ -51,7 +54,10 @@ private:
     bool m_engine_exited = false;   // while streaming, without END or ERROR: restart it
     std::string m_exit_reason;
     uint32_t m_failed_restarts = 0;  // consecutive
-    uint64_t m_last_ts = 0;          // ts of the last event handed to Falco: where a restart resumes
+    uint64_t m_last_ts = 0;
+    bool m_has_progress = false;
+    uint32_t m_progress_pct = 0;
+    std::string m_progress_text;          // ts of the last event handed to Falco: where a restart resumes
     bool m_log_eof = false;
     std::string m_log_partial;
     std::deque<std::string> m_recent_logs;

@@ -112,6 +112,11 @@ DOCKER_PLUGIN_EXPORT ss_plugin_rc plugin_next_batch(ss_plugin_t* s, ss_instance_
     }
 }
 
+DOCKER_PLUGIN_EXPORT const char* plugin_get_progress(ss_plugin_t*, ss_instance_t* i, uint32_t* pct) {
+    *pct = 0;
+    return i ? as_instance(i)->progress(pct) : nullptr;
+}
+
 DOCKER_PLUGIN_EXPORT const char* plugin_list_open_params(ss_plugin_t* s, ss_plugin_rc* rc) {
     try {
         return as_plugin(s)->list_open_params(rc);

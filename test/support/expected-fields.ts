@@ -23,8 +23,11 @@ function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
-/** Expected value of every field; `docker.attributes[argKey]` for the keyed field. */
-export function expectedFields(json: string, argKey = 'name'): Record<string, Expected> {
+/**
+ * Expected value of every field; `docker.attributes[argKey]` for the keyed field; `defaultHost` is the
+ * endpoint of the open capture, which docker.host gives for events that do not name their daemon.
+ */
+export function expectedFields(json: string, defaultHost: string, argKey = 'name'): Record<string, Expected> {
   const e = JSON.parse(json) as Record<string, unknown>;
   const actor = (e.Actor ?? {}) as Record<string, unknown>;
   const attrs = (actor.Attributes ?? {}) as Record<string, unknown>;
@@ -41,6 +44,7 @@ export function expectedFields(json: string, argKey = 'name'): Record<string, Ex
     'docker.actor.id': str(actor.ID),
     'docker.attributes': str(attrs[argKey]),
     'docker.time': nano?.[1] !== undefined ? BigInt(nano[1]) : seconds,
+    'docker.host': str(e.host) ?? defaultHost,
   };
   for (const [field, key] of Object.entries(ATTRIBUTE_FIELDS)) out[field] = str(attrs[key]);
   return out;

@@ -11,6 +11,10 @@ export type ErrorCode =
   | 'ERR_DAEMON_DOWN'
   | 'ERR_DAEMON_HTTP'
   | 'ERR_DAEMON_UNREACHABLE'
+  | 'ERR_TLS_CONFIG'
+  | 'ERR_TLS_VERIFY'
+  | 'ERR_TLS_HANDSHAKE'
+  | 'ERR_TLS_MISMATCH'
   | 'ERR_STREAM'
   | 'ERR_EVENT_MALFORMED'
   | 'ERR_EVENT_OVERSIZED'
@@ -102,6 +106,38 @@ export class DaemonUnreachableError extends EngineError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_DAEMON_UNREACHABLE', message, options);
     this.name = 'DaemonUnreachableError';
+  }
+}
+
+/** A TLS setting cannot be used: a certificate, key or CA file is missing, unreadable or not valid PEM. */
+export class TlsConfigError extends EngineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_TLS_CONFIG', message, options);
+    this.name = 'TlsConfigError';
+  }
+}
+
+/** The daemon's certificate failed verification (unknown CA, wrong host name, expired). */
+export class TlsVerifyError extends EngineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_TLS_VERIFY', message, options);
+    this.name = 'TlsVerifyError';
+  }
+}
+
+/** The daemon refused or broke the TLS handshake (e.g. it requires a client certificate). */
+export class TlsHandshakeError extends EngineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_TLS_HANDSHAKE', message, options);
+    this.name = 'TlsHandshakeError';
+  }
+}
+
+/** One side speaks TLS and the other plain HTTP: the daemon's port and the TLS settings disagree. */
+export class TlsMismatchError extends EngineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_TLS_MISMATCH', message, options);
+    this.name = 'TlsMismatchError';
   }
 }
 

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const config = parseConfig(request.config);
   log.setLevel(config.logLevel);
   sink.setBufferBytes(config.bufferBytes);
-  const transport = selectTransport(request.openParams, process.env);
+  const transport = selectTransport(request.openParams, process.env, { config, log });
 
   const activeSink = sink;
   stats = new Stats(activeSink, (snapshot) => activeSink.stats(snapshot));

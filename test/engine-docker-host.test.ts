@@ -42,7 +42,7 @@ test('tcp: host:port without scheme, default ports, TLS from the environment', (
   assert.deepEqual([plain.scheme, plain.hostname, plain.port, plain.tls], ['tcp', '10.0.0.5', 2375, undefined]);
   const tls = parseDockerHost('tcp://docker.example', { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' });
   assert.equal(tls.port, 2376);
-  assert.deepEqual(tls.tls, { verify: true, certPath: '/certs' });
+  assert.deepEqual(tls.tls, { reason: 'DOCKER_TLS_VERIFY', verify: true, certPath: '/certs', certPathFrom: 'DOCKER_CERT_PATH', required: true });
   assert.equal(parseDockerHost('tcp://', noEnv).url, 'tcp://localhost:2375');
 });
 
@@ -51,15 +51,20 @@ test('registry: unknown scheme lists the accepted forms', () => {
     () => selectTransport('foo://bar', noEnv),
     (err: unknown) =>
       err instanceof OpenParamsError &&
-      err.message === 'unknown scheme "foo://" in open_params "foo://bar"; accepted forms: unix:///path/to/docker.sock, or empty for DOCKER_HOST, else unix:///var/run/docker.sock',
+      err.message ===
+        'unknown scheme "foo://" in open_params "foo://bar"; accepted forms: unix:///path/to/docker.sock, tcp://host:port, ' +
+          'http://host:port, https://host:port, or empty for DOCKER_HOST, else unix:///var/run/docker.sock',
   );
 });
 
-test('registry: tcp, https and file are not supported yet', () => {
-  for (const params of ['tcp://localhost:2375', 'https://h:2376', 'file:///tmp/events.jsonl']) {
-    assert.throws(() => selectTransport(params, noEnv), /is not supported yet; accepted forms: unix:\/\/\//, params);
-  }
-  assert.throws(() => selectTransport('', { DOCKER_HOST: 'tcp://h:2375' }), /tcp:\/\/ \(DOCKER_HOST "tcp:\/\/h:2375"\) is not supported yet/);
+test('registry: file is not supported yet', () => {
+  assert.throws(() => selectTransport('file:///tmp/events.jsonl', noEnv), /is not supported yet; accepted forms: unix:\/\/\//);
+});
+
+test('registry: tcp, http and https pick the TCP transport', () => {
+  assert.equal(selectTransport('tcp://localhost:2375', noEnv).target, 'tcp://localhost:2375');
+  assert.equal(selectTransport('https://h', noEnv).target, 'https://h:2376');
+  assert.equal(selectTransport('', { DOCKER_HOST: 'http://[::1]:2375' }).target, 'http://[::1]:2375');
 });
 
 test('registry: unix picks the socket transport', () => {

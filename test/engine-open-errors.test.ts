@@ -49,8 +49,8 @@ test('relative socket path → ERR_OPEN_PARAMS with the expected form', async ()
   );
 });
 
-test('tcp:// → ERR_OPEN_PARAMS not supported yet', async () => {
-  await expectOpenError(EngineProcess.start({ openParams: 'tcp://127.0.0.1:2375' }), 'ERR_OPEN_PARAMS', /not supported yet/);
+test('tcp:// with a port out of range → ERR_OPEN_PARAMS naming it', async () => {
+  await expectOpenError(EngineProcess.start({ openParams: 'tcp://127.0.0.1:99999' }), 'ERR_OPEN_PARAMS', /has port "99999", which is not a number from 1 to 65535/);
 });
 
 test('missing socket → ERR_SOCKET_MISSING naming the path and where it came from', async () => {

@@ -1,18 +1,18 @@
 // The transport registry: open_params (or DOCKER_HOST, or the default) → the transport serving its scheme.
 // Adding a transport = one module implementing TransportFactory + one entry in TRANSPORTS.
 
+import { parseConfig } from '../src/config/config';
 import { OpenParamsError } from '../src/errors';
+import { createLogger } from '../src/log';
 import { describeOrigin, parseDockerHost } from './docker-host';
-import type { Transport, TransportFactory } from './transport';
+import { tcpTransport } from './tcp';
+import type { Transport, TransportContext, TransportFactory } from './transport';
 import { unixSocketTransport } from './unix-socket';
 
-const TRANSPORTS: readonly TransportFactory[] = [unixSocketTransport];
+const TRANSPORTS: readonly TransportFactory[] = [unixSocketTransport, tcpTransport];
 
 /** Schemes a later version will serve: they get "not supported yet" rather than "unknown". */
 const PLANNED: Readonly<Record<string, string>> = {
-  tcp: 'tcp://host:2375',
-  http: 'http://host:2375',
-  https: 'https://host:2376',
   file: 'file:///path/to/events.jsonl',
 };
 
@@ -23,11 +23,15 @@ export function acceptedForms(): string[] {
   ];
 }
 
-/** The transport for this open_params string and environment; throws OpenParamsError. */
-export function selectTransport(openParams: string, env: NodeJS.ProcessEnv): Transport {
-  const host = parseDockerHost(openParams, env);
+/**
+ * The transport for this open_params string and environment; throws OpenParamsError (or another
+ * EngineError for settings a transport cannot use). `context` defaults to the default config, no log.
+ */
+export function selectTransport(openParams: string, env: NodeJS.ProcessEnv, context?: TransportContext): Transport {
+  const ctx = context ?? { config: parseConfig({}), log: createLogger('error', () => undefined) };
+  const host = parseDockerHost(openParams, env, { explicitTls: ctx.config.tls !== undefined });
   const factory = TRANSPORTS.find((t) => t.schemes.includes(host.scheme));
-  if (factory !== undefined) return factory.create(host, env);
+  if (factory !== undefined) return factory.create(host, env, ctx);
   const accepted = `accepted forms: ${acceptedForms().join(', ')}`;
   if (host.scheme in PLANNED) {
     throw new OpenParamsError(`${host.scheme}:// (${describeOrigin(host)}) is not supported yet; ${accepted}`);

@@ -4,7 +4,9 @@
 // the engine's (src/engine.ts). A new transport is one module plus one line in ./index.ts.
 
 import type { Observable } from 'rxjs';
+import type { EngineConfig } from '../src/config/config';
 import type { ReadyInfo } from '../src/frame';
+import type { Logger } from '../src/log';
 import type { DockerHost } from './docker-host';
 
 export interface ConnectRequest {
@@ -59,5 +61,11 @@ export interface TransportFactory {
   /** The accepted forms, listed in the message for a scheme nobody serves. */
   readonly forms: readonly string[];
   /** Builds the transport for a parsed host; throws OpenParamsError when the host is unusable. */
-  create(host: DockerHost, env: NodeJS.ProcessEnv): Transport;
+  create(host: DockerHost, env: NodeJS.ProcessEnv, context: TransportContext): Transport;
+}
+
+/** What a transport may take from the engine besides the address: init_config and the log. */
+export interface TransportContext {
+  readonly config: EngineConfig;
+  readonly log: Logger;
 }

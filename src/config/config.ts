@@ -18,9 +18,19 @@ export interface EngineConfig {
   readonly maxEventBytes: number;
   readonly bufferBytes: number;
   readonly logLevel: LogLevel;
+  /** TLS to a daemon over TCP; when set it replaces DOCKER_TLS_VERIFY / DOCKER_CERT_PATH. */
+  readonly tls?: TlsConfig;
   /** Accepted for compatibility with the Go plugin and ignored. */
   readonly flushInterval?: number;
   readonly flushinterval?: number;
+}
+
+/** init_config.tls: PEM file paths and whether to verify the daemon's certificate (default true). */
+export interface TlsConfig {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly verify: boolean;
 }
 
 export const ACCEPTED_KEYS: readonly string[] = Object.keys(schema.properties);
@@ -60,10 +70,11 @@ function describeProblem(error: ErrorObject, data: unknown): string {
   switch (error.keyword) {
     case 'additionalProperties': {
       const unknownKey = String(params['additionalProperty']);
-      const hint = suggestKey(unknownKey);
+      const accepted = acceptedKeysAt(error.instancePath);
+      const hint = suggestKey(unknownKey, accepted);
       return (
         `${key} has unknown key "${unknownKey}"${hint ? ` (did you mean "${hint}"?)` : ''}; ` +
-        `accepted keys: ${ACCEPTED_KEYS.join(', ')}`
+        `accepted keys: ${accepted.join(', ')}`
       );
     }
     case 'type':
@@ -84,12 +95,26 @@ function describeProblem(error: ErrorObject, data: unknown): string {
   }
 }
 
-function suggestKey(unknownKey: string): string | undefined {
+/** The keys the schema accepts in the object at `pointer` (`""` = init_config itself, `/tls`…). */
+interface SchemaNode {
+  readonly description?: string;
+  readonly properties?: Readonly<Record<string, SchemaNode>>;
+}
+
+function acceptedKeysAt(pointer: string): readonly string[] {
+  let node: SchemaNode = schema;
+  for (const segment of pointer.split('/').slice(1)) {
+    node = node.properties?.[segment] ?? {};
+  }
+  return node.properties === undefined ? ACCEPTED_KEYS : Object.keys(node.properties);
+}
+
+function suggestKey(unknownKey: string, accepted: readonly string[]): string | undefined {
   const lower = unknownKey.toLowerCase();
   return (
-    ACCEPTED_KEYS.find((k) => k.toLowerCase() === lower) ??
-    ACCEPTED_KEYS.find((k) => lower.length >= 4 && k.toLowerCase().startsWith(lower)) ??
-    ACCEPTED_KEYS.find((k) => k.length >= 4 && lower.startsWith(k.toLowerCase()))
+    accepted.find((k) => k.toLowerCase() === lower) ??
+    accepted.find((k) => lower.length >= 4 && k.toLowerCase().startsWith(lower)) ??
+    accepted.find((k) => k.length >= 4 && lower.startsWith(k.toLowerCase()))
   );
 }
 

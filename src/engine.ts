@@ -1,22 +1,20 @@
-// The engine's lifecycle: connect, READY, run the pipeline into the sink, reconnect after a break.
+// The engine's lifecycle: connect, READY, run each source into the sink, END when they are all finished.
 //
 // Before READY every failure is final (the caller sends ERROR and exits), so `open` fails fast with the
-// transport's message. After READY a stream that ends or breaks (a daemon restart) is re-established with
-// exponential backoff (100 ms doubling to 5 s), resuming with since= the last delivered timeNano; the
-// repeats the daemon replays are dropped (pipeline/dedupe-after-resume.ts).
+// transport's message; a fan-in is READY once every endpoint answered. After READY each source (the one
+// transport, or each endpoint of a fan-in) runs in its own EndpointRunner: its own reconnect loop with
+// backoff, resume point and dedupe (./endpoint-runner.ts). A restart of the engine by the plugin brings one
+// resume.sinceNano, the last event Falco received from any endpoint: every endpoint replays from it and
+// its dedupe drops what is at or before it.
 
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Subscription } from 'rxjs';
-import type { Transport, Connection } from '../transports/transport';
-import { Backoff } from './backoff';
+import type { Connection, Endpoint, Transport } from '../transports/transport';
 import type { EngineConfig } from './config/config';
-import { asEngineError, type EngineError } from './errors';
+import { asEngineError } from './errors';
+import type { ReadyInfo } from './frame';
 import type { FrameSink } from './frame-sink';
+import { EndpointRunner, FlowGroup } from './endpoint-runner';
 import { createRateLimitedReporter, type Logger, type RateLimitedReporter } from './log';
-import { ResumePoint } from './pipeline/dedupe-after-resume';
-import { dockerEvents } from './pipeline/docker-events';
-import type { DockerEvent } from './pipeline/parse-event';
-import type { Stats } from './stats';
+import type { Progress, Stats } from './stats';
 
 export interface EngineOptions {
   readonly transport: Transport;
@@ -33,163 +31,131 @@ export interface EngineOptions {
 /** How run() ended: stopped on request, or the source finished for good (END was sent). */
 export type EngineOutcome = 'stopped' | 'finished';
 
-interface PumpResult {
-  readonly ended: boolean;
-  readonly error?: EngineError;
-}
-
-const MAX_LOGGED_LINE_CHARS = 2048;
-/** A failing reconnect is logged as a warning once, then at debug, and again at warning this often. */
-const RECONNECT_WARNING_INTERVAL_MS = 60_000;
+/** READY stays far below the smallest frame the plugin accepts (38 + 1024 bytes). */
+const MAX_READY_TEXT_CHARS = 300;
 
 export class Engine {
-  private readonly resume: ResumePoint;
   private readonly malformed: RateLimitedReporter;
   private readonly oversized: RateLimitedReporter;
-  private readonly connectTimeoutMs: number;
-  private readonly deliver = (event: DockerEvent): void => {
-    this.options.sink.event(event);
-    this.resume.record(event);
-    this.options.stats.add('deliveredEvents');
-  };
+  private readonly runners: readonly EndpointRunner[];
 
   constructor(private readonly options: EngineOptions) {
-    const { config, log } = options;
-    this.resume = new ResumePoint(options.sinceNano);
+    const { config, log, transport } = options;
     this.malformed = createRateLimitedReporter(log, 'warning', 'ERR_EVENT_MALFORMED', 'lines that are not Docker events dropped');
     this.oversized = createRateLimitedReporter(log, 'warning', 'ERR_EVENT_OVERSIZED', 'oversized events dropped');
     // Fail a little before the plugin's own open timeout, so open reports the engine's precise message.
-    this.connectTimeoutMs = Math.max(50, config.openTimeoutMs - Math.min(1000, Math.floor(config.openTimeoutMs / 5)));
+    const connectTimeoutMs = Math.max(50, config.openTimeoutMs - Math.min(1000, Math.floor(config.openTimeoutMs / 5)));
+    const fanIn = transport.endpoints !== undefined;
+    const endpoints: readonly Endpoint[] = transport.endpoints ?? [{ given: transport.target, transport }];
+    const flows = new FlowGroup();
+    this.runners = endpoints.map(
+      (endpoint) =>
+        new EndpointRunner({
+          ...options,
+          transport: endpoint.transport,
+          flows,
+          connectTimeoutMs,
+          malformed: this.malformed,
+          oversized: this.oversized,
+          host: fanIn ? endpoint.given : null,
+        }),
+    );
+    options.sink.setFlow(flows);
   }
 
-  /** Runs until `signal` aborts or a finite source ends; rejects with an EngineError before READY. */
+  /** Runs until `signal` aborts or every source is finished; rejects with an EngineError before READY. */
   async run(signal: AbortSignal): Promise<EngineOutcome> {
-    const { transport, sink, stats, log } = this.options;
-    let connection: Connection;
-    try {
-      connection = await transport.connect(this.connectRequest(signal));
-    } catch (err) {
-      if (signal.aborted) return 'stopped';
-      throw asEngineError(err);
-    }
-    sink.ready(connection.info);
+    const { sink, stats, log } = this.options;
+    const connections = await this.connectAll(signal);
+    if (connections === null) return 'stopped';
+    sink.ready(this.readyInfo(connections));
+    stats.setProgress(() => this.progress());
     stats.start();
-    this.resume.markLive(BigInt(Date.now()) * 1_000_000n);
-    const { version, apiVersion } = connection.info.daemon;
-    log.info('-', `connected to ${connection.info.transport} (Docker ${version}, API ${apiVersion})` +
+    const now = BigInt(Date.now()) * 1_000_000n;
+    for (const runner of this.runners) runner.markLive(now);
+    log.info('-', `connected to ${connections.map((c) => describeConnection(c.info)).join(', ')}` +
       (this.options.sinceNano > 0n ? `, replaying events after timeNano ${this.options.sinceNano}` : ''));
 
-    const backoff = new Backoff(this.options.backoff?.initialMs, this.options.backoff?.maxMs);
-    const healthyMs = this.options.backoff?.maxMs ?? 5000;
+    // Stops every runner when one fails (a bug: ERR_INTERNAL), not only on the caller's signal.
+    const halt = new AbortController();
+    const onStop = (): void => halt.abort();
+    signal.addEventListener('abort', onStop, { once: true });
     try {
-      for (;;) {
-        const startedAt = performance.now();
-        const result = await this.pump(connection, signal);
-        connection.close();
-        sink.setFlow(null);
-        if (signal.aborted) return 'stopped';
-        if (result.ended && connection.finite) {
-          log.info('-', `${connection.info.transport} has no more events`);
-          sink.end();
-          return 'finished';
-        }
-        const why = result.error !== undefined ? result.error.message : `the event stream from ${connection.info.transport} ended`;
-        log.warning(result.error?.code ?? '-', `${why}; reconnecting`);
-        if (performance.now() - startedAt >= healthyMs) backoff.reset();
-        const next = await this.reconnect(backoff, signal);
-        if (next === null) return 'stopped';
-        connection = next;
-        stats.add('reconnects');
-        const since = this.resume.sinceNano();
-        log.info('-', `reconnected to ${connection.info.transport}` + (since !== null ? `, resuming after timeNano ${since}` : ''));
-      }
+      const outcomes = await Promise.all(this.runners.map((runner, i) => runner.run(connections[i], halt.signal)));
+      if (signal.aborted || outcomes.includes('stopped')) return 'stopped';
+      // The last counters and the final progress reach the plugin before END.
+      await stats.flush(signal);
+      if (signal.aborted) return 'stopped';
+      sink.end();
+      return 'finished';
     } finally {
+      signal.removeEventListener('abort', onStop);
+      halt.abort();
       this.malformed.flush();
       this.oversized.flush();
     }
   }
 
-  private connectRequest(signal: AbortSignal) {
-    return { sinceNano: this.resume.sinceNano(), timeoutMs: this.connectTimeoutMs, signal };
-  }
-
-  /** Connects again until it works (null when stopped). Errors other than ERR_INTERNAL are retried. */
-  private async reconnect(backoff: Backoff, signal: AbortSignal): Promise<Connection | null> {
-    const { transport, log } = this.options;
-    let lastCode = '';
-    let lastWarningAt = -Infinity;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await sleep(backoff.next(), undefined, { signal });
-      } catch {
-        return null;
-      }
-      try {
-        return await transport.connect(this.connectRequest(signal));
-      } catch (err) {
-        if (signal.aborted) return null;
-        const error = asEngineError(err);
-        if (error.code === 'ERR_INTERNAL') throw error;
-        const now = performance.now();
-        const message = `reconnect attempt ${attempt} failed: ${error.message}`;
-        if (error.code !== lastCode || now - lastWarningAt >= RECONNECT_WARNING_INTERVAL_MS) {
-          log.warning(error.code, message);
-          lastCode = error.code;
-          lastWarningAt = now;
-        } else {
-          log.debug(error.code, message);
-        }
-      }
-    }
-  }
-
-  /** Runs one connection through the pipeline into the sink until it ends, breaks or the engine stops. */
-  private pump(connection: Connection, signal: AbortSignal): Promise<PumpResult> {
-    const { config, sink, stats, log } = this.options;
-    return new Promise<PumpResult>((resolve) => {
-      let repeats = 0;
-      let settled = false;
-      let subscription: Subscription | undefined;
-      const finish = (result: PumpResult): void => {
-        if (settled) return;
-        settled = true;
-        signal.removeEventListener('abort', onAbort);
-        subscription?.unsubscribe();
-        if (repeats > 0) log.debug('-', `dropped ${repeats} replayed events delivered before the reconnect`);
-        resolve(result);
-      };
-      const onAbort = (): void => finish({ ended: false });
-      signal.addEventListener('abort', onAbort, { once: true });
-
-      sink.setFlow(connection);
-      const events = connection.chunks.pipe(
-        dockerEvents({
-          maxEventBytes: config.maxEventBytes,
-          boundary: this.resume.boundary(),
-          onOversized: (bytes) => {
-            stats.add('oversizedEvents');
-            this.oversized.report(
-              `dropped an event of ${bytes} bytes: longer than init_config.maxEventBytes (${config.maxEventBytes})`,
-            );
-          },
-          onMalformed: (line, reason) => {
-            stats.add('malformedEvents');
-            const text = line.toString('utf8');
-            const shown = text.length > MAX_LOGGED_LINE_CHARS ? `${text.slice(0, MAX_LOGGED_LINE_CHARS)}… (${line.length} bytes)` : text;
-            this.malformed.report(`dropped a line that is not a Docker event (${reason}): ${shown}`);
-          },
-          onRepeat: () => {
-            repeats++;
-          },
+  /** Connects every source at once; null when stopped. One failure fails all (and closes the others). */
+  private async connectAll(signal: AbortSignal): Promise<Connection[] | null> {
+    const attempt = new AbortController();
+    const onStop = (): void => attempt.abort(signal.reason);
+    signal.addEventListener('abort', onStop, { once: true });
+    if (signal.aborted) onStop();
+    let failure: { error: unknown } | null = null;
+    const results = await Promise.allSettled(
+      this.runners.map((runner) =>
+        runner.connect(attempt.signal).catch((err: unknown) => {
+          if (failure === null) {
+            failure = { error: err };
+            attempt.abort(err);
+          }
+          throw err;
         }),
-      );
-      subscription = events.subscribe({
-        next: this.deliver,
-        error: (err: unknown) => finish({ ended: false, error: asEngineError(err) }),
-        complete: () => finish({ ended: true }),
-      });
-      if (settled) subscription.unsubscribe();
-      if (signal.aborted) onAbort();
-    });
+      ),
+    );
+    signal.removeEventListener('abort', onStop);
+    const connections = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (connections.length === results.length && !signal.aborted) return connections;
+    for (const connection of connections) connection.close();
+    if (signal.aborted || failure === null) return null;
+    throw asEngineError((failure as { error: unknown }).error);
   }
+
+  private readyInfo(connections: readonly Connection[]): ReadyInfo {
+    if (this.options.transport.endpoints === undefined) return connections[0].info;
+    const distinct = (values: string[]): string => bounded([...new Set(values.filter((v) => v !== ''))].join(','));
+    return {
+      transport: bounded(this.options.transport.target),
+      daemon: {
+        version: distinct(connections.map((c) => c.info.daemon.version)),
+        apiVersion: distinct(connections.map((c) => c.info.daemon.apiVersion)),
+      },
+    };
+  }
+
+  /** Progress of the finite sources together (null when every source is live). */
+  private progress(): Progress | null {
+    let doneBytes = 0;
+    let totalBytes = 0;
+    let any = false;
+    for (const runner of this.runners) {
+      const p = runner.progress();
+      if (p === null) continue;
+      any = true;
+      doneBytes += p.doneBytes;
+      totalBytes += p.totalBytes;
+    }
+    return any ? { doneBytes, totalBytes } : null;
+  }
+}
+
+/** `unix:///var/run/docker.sock (Docker 29.0.1, API 1.52)`; a file has no daemon to name. */
+function describeConnection(info: ReadyInfo): string {
+  const { version, apiVersion } = info.daemon;
+  return version === '' ? info.transport : `${info.transport} (Docker ${version}, API ${apiVersion})`;
+}
+
+function bounded(text: string): string {
+  return text.length > MAX_READY_TEXT_CHARS ? `${text.slice(0, MAX_READY_TEXT_CHARS - 1)}…` : text;
 }

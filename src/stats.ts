@@ -1,5 +1,8 @@
 // Engine counters, sent to the plugin as STATS frames when something changed, at most once a second.
-// The timer is unref'd: statistics never keep the engine alive.
+// The timer is unref'd: statistics never keep the engine alive. A finite source (a replayed file) adds its
+// progress; flush() sends the last change before END, still no sooner than a second after the previous frame.
+
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface StatsSnapshot {
   /** Event frames written to fd 3 and not yet taken by the plugin. */
@@ -14,6 +17,16 @@ export interface StatsSnapshot {
   reconnects: number;
   /** Event frames handed to fd 3. */
   deliveredEvents: number;
+  /** Finite sources only: bytes read / total bytes, in hundredths of a percent (0..10000). */
+  progressPct?: number;
+  /** Finite sources only: the same for people, e.g. `12.3 MB of 40.0 MB`. */
+  progressText?: string;
+}
+
+/** How far a finite source got: bytes handed to the engine of the bytes there are. */
+export interface Progress {
+  readonly doneBytes: number;
+  readonly totalBytes: number;
 }
 
 export type Counter = 'malformedEvents' | 'oversizedEvents' | 'reconnects' | 'deliveredEvents';
@@ -35,6 +48,8 @@ export class Stats {
   private lastSentAt = -Infinity;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  private flushing = false;
+  private progress: (() => Progress | null) | null = null;
   private readonly tick = (): void => {
     this.timer = null;
     this.send();
@@ -53,9 +68,14 @@ export class Stats {
     this.changed();
   }
 
+  /** Where progressPct/progressText come from (null or a null answer: the keys are left out). */
+  setProgress(progress: (() => Progress | null) | null): void {
+    this.progress = progress;
+  }
+
   snapshot(): StatsSnapshot {
     const c = this.counters;
-    return {
+    const snapshot: StatsSnapshot = {
       queuedEvents: this.queue.queuedEvents,
       queuedBytes: this.queue.queuedBytes,
       droppedEvents: c.malformedEvents + c.oversizedEvents,
@@ -64,6 +84,12 @@ export class Stats {
       reconnects: c.reconnects,
       deliveredEvents: c.deliveredEvents,
     };
+    const progress = this.progress?.() ?? null;
+    if (progress !== null) {
+      snapshot.progressPct = progressPct(progress);
+      snapshot.progressText = `${formatBytes(progress.doneBytes, progress.totalBytes)} of ${formatBytes(progress.totalBytes, progress.totalBytes)}`;
+    }
+    return snapshot;
   }
 
   /** Starts emitting (after READY); changes before it are included in the first frame. */
@@ -78,15 +104,41 @@ export class Stats {
     this.timer = null;
   }
 
+  /**
+   * Sends what changed since the last frame, waiting out the interval if needed (before END, so the last
+   * counters and the final 100% reach the plugin). Resolves at once when nothing changed or on `signal`.
+   */
+  async flush(signal?: AbortSignal): Promise<void> {
+    if (!this.running || this.flushing) return;
+    this.flushing = true;
+    try {
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = null;
+      for (;;) {
+        if (!this.running || JSON.stringify(this.snapshot()) === this.lastSent) return;
+        const wait = this.lastSentAt + this.minIntervalMs - performance.now();
+        if (wait <= 0) break;
+        try {
+          await sleep(wait, undefined, { signal });
+        } catch {
+          return;
+        }
+      }
+      this.send(false);
+    } finally {
+      this.flushing = false;
+    }
+  }
+
   /** Something a snapshot reads (a counter or the queue) changed: schedule a frame, ≤ 1 per interval. */
   changed(): void {
-    if (!this.running || this.timer !== null) return;
+    if (!this.running || this.timer !== null || this.flushing) return;
     const wait = Math.max(0, this.lastSentAt + this.minIntervalMs - performance.now());
     this.timer = setTimeout(this.tick, wait);
     this.timer.unref();
   }
 
-  private send(): void {
+  private send(again = true): void {
     if (!this.running) return;
     const snapshot = this.snapshot();
     const key = JSON.stringify(snapshot);
@@ -95,6 +147,27 @@ export class Stats {
     this.lastSentAt = performance.now();
     this.emit(snapshot);
     // The queue drains after the frame is written: look again later, so the final state is reported too.
-    if (snapshot.queuedEvents > 0 || snapshot.queuedBytes > 0) this.changed();
+    if (again && (snapshot.queuedEvents > 0 || snapshot.queuedBytes > 0)) this.changed();
   }
+}
+
+/** Hundredths of a percent, 0..10000; an empty source is complete. */
+export function progressPct(progress: Progress): number {
+  const { doneBytes, totalBytes } = progress;
+  if (totalBytes <= 0 || doneBytes >= totalBytes) return 10000;
+  return Math.max(0, Math.floor((doneBytes * 10000) / totalBytes));
+}
+
+const UNITS: ReadonlyArray<readonly [number, string]> = [
+  [1e9, 'GB'],
+  [1e6, 'MB'],
+  [1e3, 'kB'],
+];
+
+/** `bytes` in the unit that suits `scale` (the total), one decimal: `12.3 MB`; bytes below 1 kB. */
+export function formatBytes(bytes: number, scale: number): string {
+  for (const [size, unit] of UNITS) {
+    if (scale >= size) return `${(bytes / size).toFixed(1)} ${unit}`;
+  }
+  return `${bytes} B`;
 }

@@ -6,6 +6,7 @@
 import type { Observable } from 'rxjs';
 import type { EngineConfig } from '../src/config/config';
 import type { ReadyInfo } from '../src/frame';
+import type { Progress } from '../src/stats';
 import type { Logger } from '../src/log';
 import type { DockerHost } from './docker-host';
 
@@ -37,6 +38,11 @@ export interface Connection {
    * false when the source may come back (a daemon restart: the engine reconnects).
    */
   readonly finite: boolean;
+  /**
+   * Finite sources: how many of the source's bytes `chunks` has emitted so far, of how many (STATS
+   * progressPct/progressText). Absent for live sources.
+   */
+  readonly progress?: () => Progress;
   /** Stop delivering chunks for now (backpressure); push transports stop reading, pull ones stop polling. */
   pause(): void;
   resume(): void;
@@ -52,6 +58,19 @@ export interface Transport {
    * 200), rejects with an EngineError naming the target and what to do.
    */
   connect(request: ConnectRequest): Promise<Connection>;
+  /**
+   * A fan-in (several sources in one open_params): its endpoints, each with the address as given. The
+   * engine runs each endpoint on its own (own reconnect loop, resume point and dedupe, so one failing
+   * source never interrupts the others) and tags its events with that address; connect() is the plain
+   * merge of all of them, for a caller that wants one stream.
+   */
+  readonly endpoints?: readonly Endpoint[];
+}
+
+/** One source of a fan-in: its transport and its address as written in open_params. */
+export interface Endpoint {
+  readonly given: string;
+  readonly transport: Transport;
 }
 
 /** How the registry (./index.ts) knows a transport. */

@@ -1,0 +1,236 @@
+// One source of events, from its first connect until the engine stops or the source is finished for good.
+//
+// After READY a stream that ends or breaks (a daemon restart) is re-established with exponential backoff
+// (100 ms doubling to 5 s), resuming with since= the last timeNano this source delivered; the repeats the
+// daemon replays are dropped (pipeline/dedupe-after-resume.ts). The engine runs one runner for a plain
+// open_params and one per endpoint of a fan-in, so every endpoint has its own reconnect loop, resume point
+// and dedupe: a daemon that goes away never interrupts the others. In a fan-in the runner also tags each
+// event with its endpoint (a top-level "host" key); the resume point keeps the daemon's own bytes, which are
+// what a replay repeats.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { tap, type Subscription } from 'rxjs';
+import type { Connection, Transport } from '../transports/transport';
+import { Backoff } from './backoff';
+import type { EngineConfig } from './config/config';
+import { asEngineError, type EngineError } from './errors';
+import type { FlowControl, FrameSink } from './frame-sink';
+import type { Logger, RateLimitedReporter } from './log';
+import { ResumePoint } from './pipeline/dedupe-after-resume';
+import { dockerEvents } from './pipeline/docker-events';
+import type { DockerEvent } from './pipeline/parse-event';
+import type { Progress, Stats } from './stats';
+
+export interface EndpointRunnerOptions {
+  readonly transport: Transport;
+  readonly config: EngineConfig;
+  /** resume.sinceNano of the start request (0n = live). */
+  readonly sinceNano: bigint;
+  readonly sink: FrameSink;
+  readonly stats: Stats;
+  readonly log: Logger;
+  /** Where the runner registers its current connection, so a full buffer pauses it. */
+  readonly flows: FlowGroup;
+  readonly connectTimeoutMs: number;
+  readonly malformed: RateLimitedReporter;
+  readonly oversized: RateLimitedReporter;
+  /** Fan-in only: the endpoint as given in open_params, added to each event as "host". */
+  readonly host: string | null;
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+}
+
+/** How a runner ended: stopped on request, or its source finished for good. */
+export type RunnerOutcome = 'stopped' | 'finished';
+
+interface PumpResult {
+  readonly ended: boolean;
+  readonly error?: EngineError;
+}
+
+const MAX_LOGGED_LINE_CHARS = 2048;
+/** A failing reconnect is logged as a warning once, then at debug, and again at warning this often. */
+const RECONNECT_WARNING_INTERVAL_MS = 60_000;
+const CLOSING_BRACE = 0x7d;
+
+export class EndpointRunner {
+  private readonly resume: ResumePoint;
+  private readonly hostTag: Buffer | null;
+  private progressOf: (() => Progress) | null = null;
+  private readonly deliver = (event: DockerEvent): void => {
+    const { sink, stats } = this.options;
+    sink.event(this.hostTag === null ? event : { ...event, payload: withHost(event.payload, this.hostTag) });
+    this.resume.record(event);
+    stats.add('deliveredEvents');
+  };
+
+  constructor(private readonly options: EndpointRunnerOptions) {
+    this.resume = new ResumePoint(options.sinceNano);
+    this.hostTag = options.host === null ? null : Buffer.from(`,"host":${JSON.stringify(options.host)}`);
+  }
+
+  /** The first connect (before READY): any failure is final and rejects. */
+  connect(signal: AbortSignal): Promise<Connection> {
+    return this.options.transport.connect(this.connectRequest(signal));
+  }
+
+  /** The stream went live at `nowNano` (see ResumePoint.markLive). */
+  markLive(nowNano: bigint): void {
+    this.resume.markLive(nowNano);
+  }
+
+  /** How far a finite source got (its latest connection's count), null for a live one. */
+  progress(): Progress | null {
+    return this.progressOf?.() ?? null;
+  }
+
+  /** Runs `connection`, then its successors, until `signal` aborts or the source finishes. */
+  async run(connection: Connection, signal: AbortSignal): Promise<RunnerOutcome> {
+    const { transport, stats, log } = this.options;
+    const backoff = new Backoff(this.options.backoff?.initialMs, this.options.backoff?.maxMs);
+    const healthyMs = this.options.backoff?.maxMs ?? 5000;
+    for (;;) {
+      const startedAt = performance.now();
+      const result = await this.pump(connection, signal);
+      connection.close();
+      this.options.flows.remove(connection);
+      if (signal.aborted) return 'stopped';
+      if (result.ended && connection.finite) {
+        log.info('-', `${connection.info.transport} has no more events`);
+        return 'finished';
+      }
+      const why = result.error !== undefined ? result.error.message : `the event stream from ${connection.info.transport} ended`;
+      log.warning(result.error?.code ?? '-', `${why}; reconnecting`);
+      if (performance.now() - startedAt >= healthyMs) backoff.reset();
+      const next = await this.reconnect(transport, backoff, signal);
+      if (next === null) return 'stopped';
+      connection = next;
+      stats.add('reconnects');
+      const since = this.resume.sinceNano();
+      log.info('-', `reconnected to ${connection.info.transport}` + (since !== null ? `, resuming after timeNano ${since}` : ''));
+    }
+  }
+
+  private connectRequest(signal: AbortSignal) {
+    return { sinceNano: this.resume.sinceNano(), timeoutMs: this.options.connectTimeoutMs, signal };
+  }
+
+  /** Connects again until it works (null when stopped). Errors other than ERR_INTERNAL are retried. */
+  private async reconnect(transport: Transport, backoff: Backoff, signal: AbortSignal): Promise<Connection | null> {
+    const { log } = this.options;
+    let lastCode = '';
+    let lastWarningAt = -Infinity;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await sleep(backoff.next(), undefined, { signal });
+      } catch {
+        return null;
+      }
+      try {
+        return await transport.connect(this.connectRequest(signal));
+      } catch (err) {
+        if (signal.aborted) return null;
+        const error = asEngineError(err);
+        if (error.code === 'ERR_INTERNAL') throw error;
+        const now = performance.now();
+        const message = `reconnect attempt ${attempt} failed: ${error.message}`;
+        if (error.code !== lastCode || now - lastWarningAt >= RECONNECT_WARNING_INTERVAL_MS) {
+          log.warning(error.code, message);
+          lastCode = error.code;
+          lastWarningAt = now;
+        } else {
+          log.debug(error.code, message);
+        }
+      }
+    }
+  }
+
+  /** Runs one connection through the pipeline into the sink until it ends, breaks or the engine stops. */
+  private pump(connection: Connection, signal: AbortSignal): Promise<PumpResult> {
+    const { config, stats, log, flows } = this.options;
+    return new Promise<PumpResult>((resolve) => {
+      let repeats = 0;
+      let settled = false;
+      let subscription: Subscription | undefined;
+      const finish = (result: PumpResult): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        subscription?.unsubscribe();
+        if (repeats > 0) log.debug('-', `dropped ${repeats} replayed events delivered before the reconnect`);
+        resolve(result);
+      };
+      const onAbort = (): void => finish({ ended: false });
+      signal.addEventListener('abort', onAbort, { once: true });
+
+      flows.add(connection);
+      let chunks = connection.chunks;
+      if (connection.progress !== undefined) {
+        this.progressOf = connection.progress;
+        // Progress moves with every chunk, even one holding no event: let STATS look again.
+        chunks = chunks.pipe(tap(() => stats.changed()));
+      }
+      const events = chunks.pipe(
+        dockerEvents({
+          maxEventBytes: config.maxEventBytes,
+          boundary: this.resume.boundary(),
+          onOversized: (bytes) => {
+            stats.add('oversizedEvents');
+            this.options.oversized.report(
+              `dropped an event of ${bytes} bytes: longer than init_config.maxEventBytes (${config.maxEventBytes})`,
+            );
+          },
+          onMalformed: (line, reason) => {
+            stats.add('malformedEvents');
+            const text = line.toString('utf8');
+            const shown = text.length > MAX_LOGGED_LINE_CHARS ? `${text.slice(0, MAX_LOGGED_LINE_CHARS)}… (${line.length} bytes)` : text;
+            this.options.malformed.report(`dropped a line that is not a Docker event (${reason}): ${shown}`);
+          },
+          onRepeat: () => {
+            repeats++;
+          },
+        }),
+      );
+      subscription = events.subscribe({
+        next: this.deliver,
+        error: (err: unknown) => finish({ ended: false, error: asEngineError(err) }),
+        complete: () => finish({ ended: true }),
+      });
+      if (settled) subscription.unsubscribe();
+      if (signal.aborted) onAbort();
+    });
+  }
+}
+
+/**
+ * The event JSON with `tag` (`,"host":"…"`) inserted before its final `}`. The payload is a JSON object with
+ * at least Type and Action (parse-event.ts), so the last `}` closes it and a comma is always right.
+ */
+export function withHost(payload: Buffer, tag: Buffer): Buffer {
+  const end = payload.lastIndexOf(CLOSING_BRACE);
+  return Buffer.concat([payload.subarray(0, end), tag, payload.subarray(end)], payload.length + tag.length);
+}
+
+/** The connections the sink pauses when Falco is behind: every endpoint's current one. */
+export class FlowGroup implements FlowControl {
+  private readonly connections = new Set<FlowControl>();
+  private paused = false;
+
+  add(connection: FlowControl): void {
+    this.connections.add(connection);
+    if (this.paused) connection.pause();
+  }
+
+  remove(connection: FlowControl): void {
+    this.connections.delete(connection);
+  }
+
+  pause(): void {
+    this.paused = true;
+    for (const c of this.connections) c.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const c of this.connections) c.resume();
+  }
+}

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'ERR_TLS_VERIFY'
   | 'ERR_TLS_HANDSHAKE'
   | 'ERR_TLS_MISMATCH'
+  | 'ERR_FILE'
   | 'ERR_STREAM'
   | 'ERR_EVENT_MALFORMED'
   | 'ERR_EVENT_OVERSIZED'
@@ -138,6 +139,17 @@ export class TlsMismatchError extends EngineError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_TLS_MISMATCH', message, options);
     this.name = 'TlsMismatchError';
+  }
+}
+
+/** The file to replay (file:///…) is missing, unreadable or not a regular file; `path` names it. */
+export class FileError extends EngineError {
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_FILE', message, options);
+    this.name = 'FileError';
+    this.path = path;
   }
 }
 

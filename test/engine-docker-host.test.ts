@@ -53,12 +53,14 @@ test('registry: unknown scheme lists the accepted forms', () => {
       err instanceof OpenParamsError &&
       err.message ===
         'unknown scheme "foo://" in open_params "foo://bar"; accepted forms: unix:///path/to/docker.sock, tcp://host:port, ' +
-          'http://host:port, https://host:port, or empty for DOCKER_HOST, else unix:///var/run/docker.sock',
+          'http://host:port, https://host:port, poll+unix:///path/to/docker.sock, poll+http://host:2375, ' +
+          'file:///path/to/events.jsonl, several of these separated by commas, or empty for DOCKER_HOST, else unix:///var/run/docker.sock',
   );
 });
 
-test('registry: file is not supported yet', () => {
-  assert.throws(() => selectTransport('file:///tmp/events.jsonl', noEnv), /is not supported yet; accepted forms: unix:\/\/\//);
+test('registry: file picks the replay transport, poll+ the polling one', () => {
+  assert.equal(selectTransport('file:///tmp/events.jsonl', noEnv).target, 'file:///tmp/events.jsonl');
+  assert.equal(selectTransport('poll+unix:///tmp/x.sock', noEnv).target, 'poll+unix:///tmp/x.sock');
 });
 
 test('registry: tcp, http and https pick the TCP transport', () => {

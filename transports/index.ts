@@ -5,20 +5,22 @@ import { parseConfig } from '../src/config/config';
 import { OpenParamsError } from '../src/errors';
 import { createLogger } from '../src/log';
 import { describeOrigin, parseDockerHost } from './docker-host';
+import { FAN_IN_SEPARATOR, parseFanIn } from './fan-in';
+import { fileReplayTransport } from './file-replay';
+import { pollTransport } from './poll';
 import { tcpTransport } from './tcp';
 import type { Transport, TransportContext, TransportFactory } from './transport';
 import { unixSocketTransport } from './unix-socket';
 
-const TRANSPORTS: readonly TransportFactory[] = [unixSocketTransport, tcpTransport];
+const TRANSPORTS: readonly TransportFactory[] = [unixSocketTransport, tcpTransport, pollTransport, fileReplayTransport];
 
 /** Schemes a later version will serve: they get "not supported yet" rather than "unknown". */
-const PLANNED: Readonly<Record<string, string>> = {
-  file: 'file:///path/to/events.jsonl',
-};
+const PLANNED: Readonly<Record<string, string>> = {};
 
 export function acceptedForms(): string[] {
   return [
     ...TRANSPORTS.flatMap((t) => t.forms),
+    'several of these separated by commas',
     'or empty for DOCKER_HOST, else unix:///var/run/docker.sock',
   ];
 }
@@ -29,6 +31,8 @@ export function acceptedForms(): string[] {
  */
 export function selectTransport(openParams: string, env: NodeJS.ProcessEnv, context?: TransportContext): Transport {
   const ctx = context ?? { config: parseConfig({}), log: createLogger('error', () => undefined) };
+  // A fan-in: each endpoint is built here like a lone open_params (it cannot hold another comma).
+  if (openParams.includes(FAN_IN_SEPARATOR)) return parseFanIn(openParams, (one) => selectTransport(one, env, ctx));
   const host = parseDockerHost(openParams, env, { explicitTls: ctx.config.tls !== undefined });
   const factory = TRANSPORTS.find((t) => t.schemes.includes(host.scheme));
   if (factory !== undefined) return factory.create(host, env, ctx);

@@ -17,6 +17,8 @@ export interface EngineConfig {
   readonly maxBatchEvents: number;
   readonly maxEventBytes: number;
   readonly bufferBytes: number;
+  /** poll+ transports: time between two GET /events windows. */
+  readonly pollIntervalMs: number;
   readonly logLevel: LogLevel;
   /** TLS to a daemon over TCP; when set it replaces DOCKER_TLS_VERIFY / DOCKER_CERT_PATH. */
   readonly tls?: TlsConfig;

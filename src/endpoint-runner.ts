@@ -1,8 +1,11 @@
 // One source of events, from its first connect until the engine stops or the source is finished for good.
 //
 // After READY a stream that ends or breaks (a daemon restart) is re-established with exponential backoff
-// (100 ms doubling to 5 s), resuming with since= the last timeNano this source delivered; the repeats the
-// daemon replays are dropped (pipeline/dedupe-after-resume.ts). The engine runs one runner for a plain
+// (100 ms doubling to 1 s, back to 100 ms once a connection delivered events), resuming with since= the last
+// timeNano this source delivered; the repeats the daemon replays are dropped
+// (pipeline/dedupe-after-resume.ts). The wait stays short because the daemon keeps only its last 256 events
+// for since= (none from before its own restart): the sooner the engine is back, the less can be evicted. A
+// replay as long as that buffer means events may have been evicted: counted (replayGaps) and logged. The engine runs one runner for a plain
 // open_params and one per endpoint of a fan-in, so every endpoint has its own reconnect loop, resume point
 // and dedupe: a daemon that goes away never interrupts the others. In a fan-in the runner also tags each
 // event with its endpoint (a top-level "host" key); the resume point keeps the daemon's own bytes, which are
@@ -45,7 +48,13 @@ export type RunnerOutcome = 'stopped' | 'finished';
 interface PumpResult {
   readonly ended: boolean;
   readonly error?: EngineError;
+  /** Events this connection delivered. */
+  readonly delivered: number;
 }
+
+/** Events a Docker daemon keeps for since= replays (moby's events ring). */
+const DAEMON_REPLAY_CAPACITY = 256;
+const DEFAULT_BACKOFF = { initialMs: 100, maxMs: 1000 };
 
 const MAX_LOGGED_LINE_CHARS = 2048;
 /** A failing reconnect is logged as a warning once, then at debug, and again at warning this often. */
@@ -86,11 +95,11 @@ export class EndpointRunner {
   /** Runs `connection`, then its successors, until `signal` aborts or the source finishes. */
   async run(connection: Connection, signal: AbortSignal): Promise<RunnerOutcome> {
     const { transport, stats, log } = this.options;
-    const backoff = new Backoff(this.options.backoff?.initialMs, this.options.backoff?.maxMs);
-    const healthyMs = this.options.backoff?.maxMs ?? 5000;
+    const { initialMs, maxMs } = this.options.backoff ?? DEFAULT_BACKOFF;
+    const backoff = new Backoff(initialMs, maxMs);
+    let replayUntilNano: bigint | null = null;
     for (;;) {
-      const startedAt = performance.now();
-      const result = await this.pump(connection, signal);
+      const result = await this.pump(connection, signal, replayUntilNano);
       connection.close();
       this.options.flows.remove(connection);
       if (signal.aborted) return 'stopped';
@@ -100,10 +109,11 @@ export class EndpointRunner {
       }
       const why = result.error !== undefined ? result.error.message : `the event stream from ${connection.info.transport} ended`;
       log.warning(result.error?.code ?? '-', `${why}; reconnecting`);
-      if (performance.now() - startedAt >= healthyMs) backoff.reset();
+      if (result.delivered > 0) backoff.reset();
       const next = await this.reconnect(transport, backoff, signal);
       if (next === null) return 'stopped';
       connection = next;
+      replayUntilNano = BigInt(Date.now()) * 1_000_000n;
       stats.add('reconnects');
       const since = this.resume.sinceNano();
       log.info('-', `reconnected to ${connection.info.transport}` + (since !== null ? `, resuming after timeNano ${since}` : ''));
@@ -145,19 +155,39 @@ export class EndpointRunner {
   }
 
   /** Runs one connection through the pipeline into the sink until it ends, breaks or the engine stops. */
-  private pump(connection: Connection, signal: AbortSignal): Promise<PumpResult> {
+  private pump(connection: Connection, signal: AbortSignal, replayUntilNano: bigint | null): Promise<PumpResult> {
     const { config, stats, log, flows } = this.options;
     return new Promise<PumpResult>((resolve) => {
       let repeats = 0;
+      let delivered = 0;
+      let replayed = 0;
+      let oldestReplayedNano: bigint | null = null;
       let settled = false;
       let subscription: Subscription | undefined;
-      const finish = (result: PumpResult): void => {
+      const finish = (result: Omit<PumpResult, 'delivered'>): void => {
         if (settled) return;
         settled = true;
         signal.removeEventListener('abort', onAbort);
         subscription?.unsubscribe();
         if (repeats > 0) log.debug('-', `dropped ${repeats} replayed events delivered before the reconnect`);
-        resolve(result);
+        resolve({ ...result, delivered });
+      };
+      const deliver = (event: DockerEvent): void => {
+        delivered++;
+        if (replayUntilNano !== null && event.timeNano !== null && event.timeNano <= replayUntilNano) {
+          replayed++;
+          oldestReplayedNano ??= event.timeNano;
+          if (replayed === DAEMON_REPLAY_CAPACITY) {
+            stats.add('replayGaps');
+            log.warning(
+              'ERR_EVENTS_LOST',
+              `${connection.info.transport} replayed ${DAEMON_REPLAY_CAPACITY} events after the reconnect, as many as ` +
+                `a Docker daemon keeps: events before timeNano ${oldestReplayedNano} may have been evicted before ` +
+                `the engine got back and cannot be recovered`,
+            );
+          }
+        }
+        this.deliver(event);
       };
       const onAbort = (): void => finish({ ended: false });
       signal.addEventListener('abort', onAbort, { once: true });
@@ -191,7 +221,7 @@ export class EndpointRunner {
         }),
       );
       subscription = events.subscribe({
-        next: this.deliver,
+        next: deliver,
         error: (err: unknown) => finish({ ended: false, error: asEngineError(err) }),
         complete: () => finish({ ended: true }),
       });

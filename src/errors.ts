@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'ERR_STREAM'
   | 'ERR_EVENT_MALFORMED'
   | 'ERR_EVENT_OVERSIZED'
+  | 'ERR_EVENTS_LOST'
   | 'ERR_OUTPUT'
   | 'ERR_INTERNAL';
 

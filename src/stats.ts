@@ -15,6 +15,11 @@ export interface StatsSnapshot {
   oversizedEvents: number;
   /** Times the event stream was re-established after READY. */
   reconnects: number;
+  /**
+   * Reconnects whose replay was as long as the daemon's replay buffer (256 events): older events may have
+   * been evicted before the engine got back, a gap it cannot fill.
+   */
+  replayGaps: number;
   /** Event frames handed to fd 3. */
   deliveredEvents: number;
   /** Finite sources only: bytes read / total bytes, in hundredths of a percent (0..10000). */
@@ -29,7 +34,7 @@ export interface Progress {
   readonly totalBytes: number;
 }
 
-export type Counter = 'malformedEvents' | 'oversizedEvents' | 'reconnects' | 'deliveredEvents';
+export type Counter = 'malformedEvents' | 'oversizedEvents' | 'reconnects' | 'replayGaps' | 'deliveredEvents';
 
 export interface QueueGauge {
   readonly queuedEvents: number;
@@ -41,6 +46,7 @@ export class Stats {
     malformedEvents: 0,
     oversizedEvents: 0,
     reconnects: 0,
+    replayGaps: 0,
     deliveredEvents: 0,
   };
   /** The last snapshot sent; starts as the all-zero one, so the first frame goes out on a first change. */
@@ -82,6 +88,7 @@ export class Stats {
       malformedEvents: c.malformedEvents,
       oversizedEvents: c.oversizedEvents,
       reconnects: c.reconnects,
+      replayGaps: c.replayGaps,
       deliveredEvents: c.deliveredEvents,
     };
     const progress = this.progress?.() ?? null;

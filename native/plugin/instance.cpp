@@ -208,6 +208,7 @@ void Instance::apply_stats(const uint8_t* json, size_t len) {
         {"queuedEvents", &m.engine_queued_events},       {"queuedBytes", &m.engine_queued_bytes},
         {"droppedEvents", &m.engine_dropped_events},     {"malformedEvents", &m.engine_malformed_events},
         {"oversizedEvents", &m.engine_oversized_events}, {"reconnects", &m.engine_reconnects},
+        {"replayGaps", &m.engine_replay_gaps},
     };
     for (const auto& [key, counter] : keys) {
         auto it = doc.FindMember(key);

@@ -30,6 +30,7 @@ const MetricInfo kMetricTable[] = {
     {"engine_malformed_events", kMono, &Metrics::engine_malformed_events},
     {"engine_oversized_events", kMono, &Metrics::engine_oversized_events},
     {"engine_reconnects", kMono, &Metrics::engine_reconnects},
+    {"engine_replay_gaps", kMono, &Metrics::engine_replay_gaps},
 };
 
 }  // namespace

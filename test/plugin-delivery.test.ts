@@ -1,0 +1,164 @@
+// No event lost, none duplicated: a real daemon restarted 10 times and the
+// engine killed 10 times while Docker objects come and go, all through the .so.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { daemonEvents, docker, nowNano, TEST_IMAGE } from './support/docker-cli';
+import { openPluginAsync, payloadOf, type OpenedPlugin } from './support/docker-plugin';
+import { engineProcesses } from './support/processes';
+import { TestDaemon } from './support/test-daemon';
+import { startContainerWorkload, startVolumeWorkload, tally, workloadKey } from './support/workload';
+import type { PluginEvent } from '../native/loader/index';
+
+const ROUNDS = Number(process.env.DELIVERY_ROUNDS ?? 10);
+
+/** Pulls batches as Falco does until stopped; waitForMore() awaits matching events. */
+function startCollector(opened: OpenedPlugin) {
+  const events: PluginEvent[] = [];
+  const waiters = new Set<() => void>();
+  let running = true;
+  let failure: string | null = null;
+  const loop = (async () => {
+    while (running) {
+      const batch = await opened.instance.nextBatch();
+      events.push(...batch.events);
+      if (batch.rc === 'FAILURE' || batch.rc === 'EOF') failure = `${batch.rc}: ${batch.error ?? ''}`;
+      for (const wake of [...waiters]) wake();
+      if (failure !== null) return;
+    }
+  })();
+  return {
+    events,
+    /** Resolves once `n` more events matching `match` arrived than when called; rejects at the deadline. */
+    waitForMore(match: (e: PluginEvent) => boolean, n: number, timeoutMs = 60_000): Promise<void> {
+      const target = events.filter(match).length + n;
+      return this.waitUntil(() => events.filter(match).length >= target, `${n} more events`, timeoutMs);
+    },
+    /** Resolves once `condition` holds after a batch; rejects at the deadline or when the source stops. */
+    waitUntil(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        const done = (error?: Error): void => {
+          waiters.delete(check);
+          clearTimeout(timer);
+          if (error) reject(error);
+          else resolve();
+        };
+        const check = (): void => {
+          if (failure !== null) done(new Error(`the source stopped: ${failure}`));
+          else if (condition()) done();
+        };
+        const timer = setTimeout(() => done(new Error(`no ${what} within ${timeoutMs} ms`)), timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    async stop(): Promise<void> {
+      running = false;
+      await loop;
+      assert.equal(failure, null, `the source stopped: ${failure ?? ''}`);
+    },
+  };
+}
+
+describe('delivery across daemon restarts and engine kills', () => {
+  let daemon: TestDaemon;
+
+  before(async () => {
+    daemon = await TestDaemon.create();
+    await daemon.start();
+    await daemon.loadImage();
+  });
+
+  after(async () => {
+    await daemon?.dispose();
+  });
+
+  it(`${ROUNDS} restarts of dockerd while containers and volumes come and go: none lost, none duplicated`, async () => {
+    const prefix = `restart${process.pid}`;
+    const opened = await openPluginAsync(`unix://${daemon.unixSocket}`);
+    const collector = startCollector(opened);
+    const ours = (e: PluginEvent): boolean => workloadKey(payloadOf(e), prefix) !== null;
+    const dockerHere = (...args: string[]): Promise<string> => daemon.docker(...args);
+    const workloads = [startVolumeWorkload(dockerHere, prefix), startContainerWorkload(dockerHere, prefix, 'local/busybox')];
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        await collector.waitForMore(ours, 30);
+        await daemon.restart();
+      }
+      await collector.waitForMore(ours, 30);
+    } finally {
+      await Promise.all(workloads.map((w) => w.stop()));
+    }
+    const expected = workloads.flatMap((w) => w.expected);
+    const deliveredKeys = (): string[] =>
+      collector.events.map((e) => workloadKey(payloadOf(e), prefix)).filter((k): k is string => k !== null);
+    // Let the last events through; on timeout the tally below names what is missing.
+    await collector
+      .waitUntil(() => tally(expected, deliveredKeys()).lost.length === 0, 'complete delivery', 20_000)
+      .catch(() => undefined);
+    const metric = (name: string): number =>
+      Number(opened.state.metrics().find((m) => m.name === `docker.${name}`)?.value ?? 0);
+    // The engine reports its counters at most once a second: wait for the last reconnect to be counted.
+    await collector.waitUntil(() => metric('engine_reconnects') >= ROUNDS, 'reconnect count', 10_000);
+    await collector.stop();
+    const logs = opened.state.drainLogs();
+    const delivered = deliveredKeys();
+    const metrics = Object.fromEntries(opened.state.metrics().map((m) => [m.name, Number(m.value)]));
+    opened.shutdown();
+    const t = tally(expected, delivered);
+    if (t.lost.length > 0) console.log(logs.map((l) => `# ${l.severity} ${l.message}`).join('\n'));
+    console.log(
+      `# restarts=${ROUNDS} expected=${expected.length} delivered=${delivered.length} lost=${t.lost.length} ` +
+        `duplicated=${t.duplicated.length} reconnects=${metrics['docker.engine_reconnects']}`,
+    );
+    assert.deepEqual({ lost: t.lost, duplicated: t.duplicated }, { lost: [], duplicated: [] });
+    // A daemon shutting down stops the containers it runs: kill and stop events the workload did not ask for.
+    assert.deepEqual(t.unexpected.filter((k) => !/^container (kill|stop) /.test(k)), []);
+    assert.ok((metrics['docker.engine_reconnects'] ?? 0) >= ROUNDS, 'the engine reconnected after each restart');
+  });
+
+  it(`${ROUNDS} engine kills (SIGKILL) while containers and volumes come and go: none lost, none duplicated`, async () => {
+    const prefix = `kill${process.pid}`;
+    const since = nowNano() - 1_000_000_000n;
+    const opened = await openPluginAsync('');
+    const collector = startCollector(opened);
+    const ours = (e: PluginEvent): boolean => workloadKey(payloadOf(e), prefix) !== null;
+    const restarts = (): number =>
+      Number(opened.state.metrics().find((m) => m.name === 'docker.engine_restarts')?.value ?? 0);
+    const workloads = [startVolumeWorkload(docker, prefix), startContainerWorkload(docker, prefix, TEST_IMAGE)];
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        await collector.waitForMore(ours, 30);
+        const engine = engineProcesses().find((p) => p.state !== 'Z');
+        assert.ok(engine, 'an engine to kill');
+        process.kill(engine.pid, 'SIGKILL');
+        await collector.waitUntil(() => restarts() === round + 1, `engine restart ${round + 1}`, 30_000);
+      }
+      await collector.waitForMore(ours, 30);
+    } finally {
+      await Promise.all(workloads.map((w) => w.stop()));
+    }
+    const expected = workloads.flatMap((w) => w.expected);
+    const deliveredKeys = (): string[] =>
+      collector.events.map((e) => workloadKey(payloadOf(e), prefix)).filter((k): k is string => k !== null);
+    // Let the last events through; on timeout the tally below names what is missing.
+    await collector
+      .waitUntil(() => tally(expected, deliveredKeys()).lost.length === 0, 'complete delivery', 20_000)
+      .catch(() => undefined);
+    await collector.stop();
+    const delivered = deliveredKeys();
+    const metrics = Object.fromEntries(opened.state.metrics().map((m) => [m.name, Number(m.value)]));
+    opened.shutdown();
+    const t = tally(expected, delivered);
+    console.log(
+      `# engine kills=${ROUNDS} expected=${expected.length} delivered=${delivered.length} lost=${t.lost.length} ` +
+        `duplicated=${t.duplicated.length} restarts=${metrics['docker.engine_restarts']}`,
+    );
+    assert.deepEqual(t, { lost: [], duplicated: [], unexpected: [] });
+    assert.equal(metrics['docker.engine_restarts'], ROUNDS);
+    // The daemon was not restarted, so its own record holds every event: each delivered exactly once.
+    const record = (await daemonEvents(since, nowNano() + 1_000_000_000n))
+      .map((line) => workloadKey(line, prefix))
+      .filter((k): k is string => k !== null);
+    assert.deepEqual([...delivered].sort(), [...record].sort());
+  });
+});

@@ -155,10 +155,12 @@ describe('delivery across daemon restarts and engine kills', () => {
     );
     assert.deepEqual(t, { lost: [], duplicated: [], unexpected: [] });
     assert.equal(metrics['docker.engine_restarts'], ROUNDS);
-    // The daemon was not restarted, so its own record holds every event: each delivered exactly once.
+    // The daemon was not restarted, so its own record (its last 256 events) holds the end of the run:
+    // each of those was delivered exactly once.
     const record = (await daemonEvents(since, nowNano() + 1_000_000_000n))
       .map((line) => workloadKey(line, prefix))
       .filter((k): k is string => k !== null);
-    assert.deepEqual([...delivered].sort(), [...record].sort());
+    assert.ok(record.length > 100, `the daemon's record has ${record.length} of our events`);
+    for (const key of record) assert.equal(delivered.filter((k) => k === key).length, 1, key);
   });
 });

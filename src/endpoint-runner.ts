@@ -254,6 +254,11 @@ export class FlowGroup implements FlowControl {
     this.connections.delete(connection);
   }
 
+  get pausable(): boolean {
+    for (const c of this.connections) if (c.pausable === false) return false;
+    return true;
+  }
+
   pause(): void {
     this.paused = true;
     for (const c of this.connections) c.pause();

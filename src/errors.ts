@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'ERR_EVENT_MALFORMED'
   | 'ERR_EVENT_OVERSIZED'
   | 'ERR_EVENTS_LOST'
+  | 'ERR_EVENTS_DROPPED'
   | 'ERR_OUTPUT'
   | 'ERR_INTERNAL';
 

@@ -5,12 +5,13 @@
 // at once; at a high rate everything that arrived in one tick leaves in a single writev.
 //
 // Overflow policy. The stream's write buffer is the engine's only event buffer, bounded by
-// config.bufferBytes: when more than bufferBytes wait in it (Falco is behind), the sink pauses the
-// transport (the engine stops reading the daemon) and resumes it on 'drain', when the plugin has taken
-// everything. Nothing is dropped here. What is already in flight when the pause happens (the rest of the
-// current chunk, at most one maxEventBytes line more) is still written, so the buffer overshoots by that
-// much. While the engine does not read, the daemon holds events for it (1024 per subscriber) and drops
-// beyond that after 100 ms — the daemon's policy, visible as a gap, not something the engine can prevent.
+// config.bufferBytes. When half of it is in use (Falco is behind) the sink pauses the flow and resumes it on
+// 'drain', when the plugin has taken everything: pull transports (polling, file replay) then stop fetching,
+// so they never lose anything. Push transports (a daemon's event stream) keep reading, on purpose: a
+// daemon drops events silently for a subscriber that does not read for 100 ms, so the engine must stay
+// the one that decides. An event that would take the buffer past bufferBytes is dropped here, newest
+// first, counted (overflowEvents, part of droppedEvents) and logged (ERR_EVENTS_DROPPED, rate-limited).
+// Memory stays bounded by bufferBytes whatever the overload.
 
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -22,6 +23,7 @@ import {
   encodeFrameHeader,
   encodeReadyFrame,
   encodeStatsFrame,
+  FRAME_HEADER_BYTES,
   FrameType,
   TS_UNKNOWN,
   type ReadyInfo,
@@ -31,6 +33,8 @@ import type { QueueGauge, StatsSnapshot } from './stats';
 
 /** What the sink pauses when the buffer is full: the current connection. */
 export interface FlowControl {
+  /** False when pause() cannot stop the source (a push stream): the sink drops what does not fit. */
+  readonly pausable?: boolean;
   pause(): void;
   resume(): void;
 }
@@ -41,6 +45,8 @@ export interface FrameSinkOptions {
   readonly onQueueChange?: () => void;
   /** Backpressure started (true) or ended (false). */
   readonly onPause?: (paused: boolean, queuedBytes: number) => void;
+  /** An event was dropped: the buffer was full. */
+  readonly onOverflow?: (event: DockerEvent) => void;
   /** The output broke (the plugin went away); nothing more can be delivered. */
   readonly onBroken?: (err: OutputError) => void;
 }
@@ -116,12 +122,18 @@ export class FrameSink implements QueueGauge {
 
   event(event: DockerEvent): void {
     if (this.broken) return;
+    const full = this.out.writableLength + FRAME_HEADER_BYTES + event.payload.length > this.bufferBytes;
+    // A paused pull source only has its last fetch in flight: let it overshoot rather than lose it.
+    if (full && !(this.paused && this.flow?.pausable !== false)) {
+      this.options.onOverflow?.(event);
+      return;
+    }
     this.corkForThisTick();
     this.out.write(encodeFrameHeader(FrameType.EVENT, event.timeNano ?? TS_UNKNOWN, event.payload.length));
     this.out.write(event.payload, this.onEventFlushed);
     this.eventsInFlight++;
     this.onQueueChange();
-    if (!this.paused && this.out.writableLength > this.bufferBytes) {
+    if (!this.paused && this.out.writableLength > this.bufferBytes / 2) {
       this.paused = true;
       this.options.onPause?.(true, this.out.writableLength);
       this.out.once('drain', this.onDrain);

@@ -9,7 +9,7 @@ import { parseConfig } from './config/config';
 import { Engine } from './engine';
 import { asEngineError, type EngineError } from './errors';
 import { FrameSink, openFrameOutput } from './frame-sink';
-import { createLogger } from './log';
+import { createLogger, createRateLimitedReporter } from './log';
 import { readStdin } from './start-request';
 import { Stats } from './stats';
 
@@ -54,11 +54,16 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void exit(EXIT_OK));
   process.once('SIGINT', () => void exit(EXIT_OK));
 
+  const overflow = createRateLimitedReporter(log, 'warning', 'ERR_EVENTS_DROPPED', 'events dropped on a full buffer');
   sink = new FrameSink(openFrameOutput(FRAME_FD), {
     bufferBytes: Number.MAX_SAFE_INTEGER, // set from the config below
     onQueueChange: () => stats?.changed(),
     onPause: (paused, bytes) =>
       log.debug('-', paused ? `Falco is behind (${bytes} bytes queued): pausing the event stream` : 'Falco caught up: resuming the event stream'),
+    onOverflow: () => {
+      stats?.add('overflowEvents');
+      overflow.report('Falco is behind and the buffer (init_config.bufferBytes) is full: dropped an event');
+    },
     onBroken: (err) => {
       if (stop.signal.aborted) void exit(EXIT_OK);
       else void exit(EXIT_FAILED, err);

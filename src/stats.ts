@@ -9,10 +9,12 @@ export interface StatsSnapshot {
   queuedEvents: number;
   /** Bytes written to fd 3 and not yet taken by the plugin. */
   queuedBytes: number;
-  /** Events the engine received and did not deliver (malformedEvents + oversizedEvents). */
+  /** Events the engine received and did not deliver (malformedEvents + oversizedEvents + overflowEvents). */
   droppedEvents: number;
   malformedEvents: number;
   oversizedEvents: number;
+  /** Events dropped because the buffer (init_config.bufferBytes) was full: Falco fell too far behind. */
+  overflowEvents: number;
   /** Times the event stream was re-established after READY. */
   reconnects: number;
   /**
@@ -34,7 +36,13 @@ export interface Progress {
   readonly totalBytes: number;
 }
 
-export type Counter = 'malformedEvents' | 'oversizedEvents' | 'reconnects' | 'replayGaps' | 'deliveredEvents';
+export type Counter =
+  | 'malformedEvents'
+  | 'oversizedEvents'
+  | 'overflowEvents'
+  | 'reconnects'
+  | 'replayGaps'
+  | 'deliveredEvents';
 
 export interface QueueGauge {
   readonly queuedEvents: number;
@@ -45,6 +53,7 @@ export class Stats {
   private readonly counters: Record<Counter, number> = {
     malformedEvents: 0,
     oversizedEvents: 0,
+    overflowEvents: 0,
     reconnects: 0,
     replayGaps: 0,
     deliveredEvents: 0,
@@ -84,9 +93,10 @@ export class Stats {
     const snapshot: StatsSnapshot = {
       queuedEvents: this.queue.queuedEvents,
       queuedBytes: this.queue.queuedBytes,
-      droppedEvents: c.malformedEvents + c.oversizedEvents,
+      droppedEvents: c.malformedEvents + c.oversizedEvents + c.overflowEvents,
       malformedEvents: c.malformedEvents,
       oversizedEvents: c.oversizedEvents,
+      overflowEvents: c.overflowEvents,
       reconnects: c.reconnects,
       replayGaps: c.replayGaps,
       deliveredEvents: c.deliveredEvents,

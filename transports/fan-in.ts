@@ -79,6 +79,7 @@ function daemonKey(target: string): string {
 class MergedConnection implements Connection {
   readonly info: ReadyInfo;
   readonly finite: boolean;
+  readonly pausable: boolean;
   readonly chunks: Observable<Buffer>;
   readonly progress?: () => Progress;
 
@@ -95,6 +96,7 @@ class MergedConnection implements Connection {
       },
     };
     this.finite = connections.every((c) => c.finite);
+    this.pausable = connections.every((c) => c.pausable !== false);
     this.chunks = merge(...connections.map((c) => c.chunks.pipe(wholeLines())));
     const counted = connections.flatMap((c) => (c.progress !== undefined ? [c.progress] : []));
     if (counted.length > 0) {

@@ -57,13 +57,13 @@ export class HttpEventStream implements Connection {
     });
   }
 
-  pause(): void {
-    this.response.pause();
-  }
+  // A push stream is never paused: a daemon drops events silently for a subscriber that stops reading for
+  // 100 ms, so the engine keeps reading and its bounded buffer decides what to drop (src/frame-sink.ts).
+  readonly pausable = false;
 
-  resume(): void {
-    this.response.resume();
-  }
+  pause(): void {}
+
+  resume(): void {}
 
   close(): void {
     if (this.closed) return;

@@ -43,7 +43,12 @@ export interface Connection {
    * progressPct/progressText). Absent for live sources.
    */
   readonly progress?: () => Progress;
-  /** Stop delivering chunks for now (backpressure); push transports stop reading, pull ones stop polling. */
+  /**
+   * False for a push stream, which keeps reading while "paused" (a daemon drops events for a subscriber that
+   * stops reading): the engine's bounded buffer then drops what does not fit. Absent = true.
+   */
+  readonly pausable?: boolean;
+  /** Stop delivering chunks for now (backpressure): pull transports stop polling or reading. */
   pause(): void;
   resume(): void;
   /** Release everything; idempotent; chunks completes or is already done. */

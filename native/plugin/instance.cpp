@@ -209,6 +209,7 @@ void Instance::apply_stats(const uint8_t* json, size_t len) {
         {"droppedEvents", &m.engine_dropped_events},     {"malformedEvents", &m.engine_malformed_events},
         {"oversizedEvents", &m.engine_oversized_events}, {"reconnects", &m.engine_reconnects},
         {"replayGaps", &m.engine_replay_gaps},
+        {"overflowEvents", &m.engine_overflow_events},
     };
     for (const auto& [key, counter] : keys) {
         auto it = doc.FindMember(key);

@@ -31,6 +31,7 @@ const MetricInfo kMetricTable[] = {
     {"engine_oversized_events", kMono, &Metrics::engine_oversized_events},
     {"engine_reconnects", kMono, &Metrics::engine_reconnects},
     {"engine_replay_gaps", kMono, &Metrics::engine_replay_gaps},
+    {"engine_overflow_events", kMono, &Metrics::engine_overflow_events},
 };
 
 }  // namespace

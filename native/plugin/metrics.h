@@ -29,6 +29,7 @@ struct Metrics {
     std::atomic<uint64_t> engine_oversized_events{0};
     std::atomic<uint64_t> engine_reconnects{0};
     std::atomic<uint64_t> engine_replay_gaps{0};
+    std::atomic<uint64_t> engine_overflow_events{0};
 
     // Snapshot for plugin_get_metrics; valid until the next call.
     ss_plugin_metric* snapshot(uint32_t* count);

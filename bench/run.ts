@@ -5,13 +5,12 @@
 //
 //   node dist/bench/run.js [--rates 10,1000] [--duration S] [--warmup S] [--idle S] [--out FILE] [--plugin SO]
 
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Plugin, type FieldRequest, type LoopResult, type Metric, type PluginInstance, type PluginState } from '../native/loader/index.js';
 import { killLoadGenerators, LoadGenerator, type GeneratorStats } from './load-generator';
+import { cpuBetween, findEngine, machineInfo, peakRssMiB, sampleCpu, type CpuUse } from './processes';
 
 const ROOT = path.resolve(__dirname, '../..');
 const FIELDS: FieldRequest[] = [
@@ -166,93 +165,6 @@ function summariseBatches(sizes: Uint32Array, skipEvents: number): BatchSummary 
 }
 
 // ------------------------------------------------------------------ /proc
-
-let clockTicks = 100;
-try {
-  clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-} catch {
-  // 100 on every Linux we run on
-}
-
-/** Fields of /proc/<pid>/stat after the command name (index 0 = field 3, state). */
-function statFields(pid: number): string[] | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
-interface CpuSample {
-  /** utime + stime from /proc/<pid>/stat, in µs (clock-tick resolution). */
-  statUs: number;
-  /** Sum of the threads' on-CPU time from /proc/<pid>/task/<tid>/schedstat, in µs (ns resolution). */
-  schedUs: number;
-  atNs: bigint;
-}
-
-function sampleCpu(pid: number): CpuSample | null {
-  const fields = statFields(pid);
-  if (fields === null) return null;
-  const ticks = Number(fields[11]) + Number(fields[12]); // fields 14 (utime) and 15 (stime)
-  let schedNs = 0;
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        schedNs += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      } catch {
-        // the thread ended meanwhile
-      }
-    }
-  } catch {
-    schedNs = NaN;
-  }
-  return { statUs: (ticks * 1e6) / clockTicks, schedUs: schedNs / 1e3, atNs: process.hrtime.bigint() };
-}
-
-interface CpuUse {
-  /** % of one core over the interval, from utime+stime. */
-  statPct: number;
-  /** The same from schedstat (finer). */
-  schedPct: number;
-}
-
-function cpuBetween(a: CpuSample | null, b: CpuSample | null): CpuUse | null {
-  if (a === null || b === null) return null;
-  const wallUs = Number(b.atNs - a.atNs) / 1e3;
-  return { statPct: ((b.statUs - a.statUs) / wallUs) * 100, schedPct: ((b.schedUs - a.schedUs) / wallUs) * 100 };
-}
-
-/** Peak RSS (VmHWM) of a process, in MiB. */
-function peakRssMiB(pid: number | 'self'): number | null {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The engine: our child `node` process running dist/src/main.js. */
-function findEngine(): number | null {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    const fields = statFields(pid);
-    if (fields === null || Number(fields[1]) !== process.pid) continue; // field 4, ppid
-    let cmdline: string;
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-    } catch {
-      continue;
-    }
-    if (/\bnode\b/.test(cmdline) && cmdline.includes('dist/src/main.js')) found.push(pid);
-  }
-  if (found.length > 1) throw new Error(`several engine processes are children of this process: ${found.join(', ')}`);
-  return found[0] ?? null;
-}
 
 // ------------------------------------------------------------------ runs
 
@@ -438,26 +350,6 @@ async function runIdle(plugin: Plugin, durationS: number): Promise<IdleResult> {
 }
 
 // ------------------------------------------------------------------ report
-
-function machineInfo(): Record<string, unknown> {
-  const cpus = os.cpus();
-  let commit: string | null = null;
-  try {
-    commit = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    commit = null;
-  }
-  return {
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    date: new Date().toISOString(),
-    loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
-    commit,
-  };
-}
 
 const ms = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '–');
 const pct = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : `${x.toFixed(2)} %`);

@@ -20,12 +20,10 @@ import { OutputError, systemErrorCode } from './errors';
 import {
   encodeEndFrame,
   encodeErrorFrame,
-  encodeFrameHeader,
+  encodeEventFrame,
   encodeReadyFrame,
   encodeStatsFrame,
   FRAME_HEADER_BYTES,
-  FrameType,
-  TS_UNKNOWN,
   type ReadyInfo,
 } from './frame';
 import type { DockerEvent } from './pipeline/parse-event';
@@ -129,8 +127,9 @@ export class FrameSink implements QueueGauge {
       return;
     }
     this.corkForThisTick();
-    this.out.write(encodeFrameHeader(FrameType.EVENT, event.timeNano ?? TS_UNKNOWN, event.payload.length));
-    this.out.write(event.payload, this.onEventFlushed);
+    // One copy per event: a payload is a slice of the chunk it arrived in, which would otherwise stay
+    // alive, whole, for as long as the event waits in the buffer.
+    this.out.write(encodeEventFrame(event.timeNano, event.payload), this.onEventFlushed);
     this.eventsInFlight++;
     this.onQueueChange();
     if (!this.paused && this.out.writableLength > this.bufferBytes / 2) {

@@ -83,7 +83,7 @@ describe('fields of events a local 20.10 daemon cannot produce (fake daemon)', (
   });
 
   it('docker.host is the daemon an event names when several are fanned in', () => {
-    assert.equal(extractAll(opened.state, events[6] as PluginEvent)['docker.host'], 'tcp://10.0.0.2:2375');
+    assert.equal(extractAll(opened.state, events[6])['docker.host'], 'tcp://10.0.0.2:2375');
   });
 
   it('an empty attribute is a value (""), not an absence', () => {

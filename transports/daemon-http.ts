@@ -8,6 +8,7 @@
 // (whose minimum API is 1.44). Each request gets its own connection (no keep-alive pool to go stale
 // across daemon restarts).
 
+import { parseDaemonVersion } from './daemon-version';
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { DaemonUnreachableError, EngineError } from '../src/errors';
@@ -103,23 +104,14 @@ export class DaemonHttpTransport implements Transport {
   private async readVersion(res: http.IncomingMessage, request: ConnectRequest): Promise<{ version: string; apiVersion: string }> {
     const body = await readBody(res, this.host, 'GET /version', request);
     if (res.statusCode !== 200) throw this.answerError('GET /version', res.statusCode ?? 0, body);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      parsed = null;
-    }
-    const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
-    const version = record['Version'];
-    const apiVersion = record['ApiVersion'];
-    if (typeof version !== 'string' || typeof apiVersion !== 'string') {
+    const daemon = parseDaemonVersion(body);
+    if (daemon === null) {
       const what = this.host.socketPath !== undefined ? "a Docker daemon's socket" : "a Docker daemon's API";
       throw new DaemonUnreachableError(
         `${this.host.url} answered GET /version without a Docker version (${describeOrigin(this.host)}); is it ${what}?`,
       );
     }
-    // Bounded: READY must stay far below the smallest maxEventBytes the plugin accepts.
-    return { version: version.slice(0, 100), apiVersion: apiVersion.slice(0, 20) };
+    return daemon;
   }
 
   private answerError(request: string, statusCode: number, body: string): EngineError {

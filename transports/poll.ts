@@ -17,6 +17,7 @@
 // connection with the codes of the streaming transports (./daemon-errors.ts) and the engine reconnects,
 // resuming after the last event it delivered.
 
+import { parseDaemonVersion } from './daemon-version';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Observable, type Subscriber } from 'rxjs';
 import { Agent, request, type Dispatcher } from 'undici';
@@ -173,20 +174,13 @@ export class PollTransport implements Transport {
   }
 
   private readVersion(body: string): ReadyInfo['daemon'] {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      parsed = null;
-    }
-    const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
-    const { Version: version, ApiVersion: apiVersion } = record;
-    if (typeof version !== 'string' || typeof apiVersion !== 'string') {
+    const daemon = parseDaemonVersion(body);
+    if (daemon === null) {
       throw new DaemonUnreachableError(
         `${this.target} answered GET /version without a Docker version (${describeOrigin(this.host)}); is it a Docker daemon?`,
       );
     }
-    return { version: version.slice(0, 100), apiVersion: apiVersion.slice(0, 20) };
+    return daemon;
   }
 }
 

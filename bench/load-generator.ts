@@ -15,6 +15,9 @@
 // every event due by then (in one write per client, at most MAX_BURST_SECONDS worth of events, the rest on the
 // next tick at once), then sleeps until the next due time. The schedule is absolute: a late tick catches up,
 // it never shifts the later events, so the long-run rate is exact at 10/s as at 100k/s.
+//
+// Flood mode (rate Infinity, for the sustained-throughput phase): chunks of events from a prebuilt ring, each
+// chunk stamped once, written as fast as the reader takes them (waiting for 'drain' on backpressure).
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { promises as fs, mkdtempSync, rmSync } from 'node:fs';
@@ -128,14 +131,56 @@ export class EventFactory {
 
   /** The next event's JSON (no newline), stamped `timeNano`. */
   next(timeNano: bigint): string {
+    return this.nextPrefix() + stamp(timeNano);
+  }
+
+  /** The next event's JSON up to its time keys (`…"scope":"local",`): append `stamp(timeNano)`. */
+  nextPrefix(): string {
     const action = LIFECYCLE[this.step];
     const n = this.container;
-    const line = action === 'connect' || action === 'disconnect' ? networkEvent(action, n, timeNano) : containerEvent(action, n, timeNano);
+    const prefix = action === 'connect' || action === 'disconnect' ? networkEventPrefix(action, n) : containerEventPrefix(action, n);
     if (++this.step === LIFECYCLE.length) {
       this.step = 0;
       this.container++;
     }
-    return line;
+    return prefix;
+  }
+}
+
+/** The keys that end every event: `"time":…,"timeNano":…}`. */
+export function stamp(timeNano: bigint): string {
+  return `"time":${timeNano / 1_000_000_000n},"timeNano":${timeNano}}`;
+}
+
+/**
+ * The flood mode's events: FLOOD_RING_CONTAINERS lifecycles built once (their IDs repeat after that many
+ * containers), so that a chunk costs a join and one stamp instead of ~1 µs of building per event, and the
+ * generator leaves as much CPU as it can to the processes under test.
+ */
+class EventRing {
+  private readonly prefixes: string[] = [];
+  private next = 0;
+
+  constructor(containers: number) {
+    const factory = new EventFactory();
+    for (let i = 0; i < containers * LIFECYCLE.length; i++) this.prefixes.push(factory.nextPrefix());
+  }
+
+  /** `count` event lines (newline-terminated), all stamped `timeNano`; also their min and max sizes. */
+  chunk(count: number, timeNano: bigint): { text: string; minBytes: number; maxBytes: number } {
+    const suffix = `${stamp(timeNano)}\n`;
+    let text = '';
+    let minBytes = Infinity;
+    let maxBytes = 0;
+    for (let i = 0; i < count; i++) {
+      const prefix = this.prefixes[this.next];
+      if (++this.next === this.prefixes.length) this.next = 0;
+      text += prefix + suffix;
+      const bytes = prefix.length + suffix.length;
+      if (bytes < minBytes) minBytes = bytes;
+      if (bytes > maxBytes) maxBytes = bytes;
+    }
+    return { text, minBytes, maxBytes };
   }
 }
 
@@ -143,7 +188,7 @@ function containerName(n: number): string {
   return `shop-worker-${n % 1000}`;
 }
 
-function containerEvent(action: 'create' | 'start' | 'die' | 'destroy', n: number, timeNano: bigint): string {
+function containerEventPrefix(action: 'create' | 'start' | 'die' | 'destroy', n: number): string {
   const image = IMAGES[n % IMAGES.length];
   const id = hexId(n);
   const attributes: Array<readonly [string, string]> = [...image.labels, ['image', image.ref], ['name', containerName(n)]];
@@ -154,17 +199,15 @@ function containerEvent(action: 'create' | 'start' | 'die' | 'destroy', n: numbe
   const attrs = attributes.map(([k, v]) => `"${k}":"${v}"`).join(',');
   return (
     `{"status":"${action}","id":"${id}","from":"${image.ref}","Type":"container","Action":"${action}",` +
-    `"Actor":{"ID":"${id}","Attributes":{${attrs}}},"scope":"local",` +
-    `"time":${timeNano / 1_000_000_000n},"timeNano":${timeNano}}`
+    `"Actor":{"ID":"${id}","Attributes":{${attrs}}},"scope":"local",`
   );
 }
 
-function networkEvent(action: 'connect' | 'disconnect', n: number, timeNano: bigint): string {
+function networkEventPrefix(action: 'connect' | 'disconnect', n: number): string {
   const network = NETWORKS[n % NETWORKS.length];
   return (
     `{"Type":"network","Action":"${action}","Actor":{"ID":"${network.id}",` +
-    `"Attributes":{"container":"${hexId(n)}","name":"${network.name}","type":"bridge"}},"scope":"local",` +
-    `"time":${timeNano / 1_000_000_000n},"timeNano":${timeNano}}`
+    `"Attributes":{"container":"${hexId(n)}","name":"${network.name}","type":"bridge"}},"scope":"local",`
   );
 }
 
@@ -217,6 +260,10 @@ const VERSION_PATH = /^(\/v\d+(\.\d+)?)?\/version$/;
 const EVENTS_PATH = /^(\/v\d+(\.\d+)?)?\/events$/;
 /** The longest burst one tick writes while catching up: this much of the schedule. */
 const MAX_BURST_SECONDS = 0.02;
+/** Flood mode (rate Infinity): events per write, writes per event-loop turn, containers in the ring. */
+const FLOOD_CHUNK_EVENTS = 64;
+const FLOOD_WRITES_PER_TURN = 16;
+const FLOOD_RING_CONTAINERS = 1000;
 
 export class FakeDockerDaemon {
   private readonly server: http.Server;
@@ -229,6 +276,10 @@ export class FakeDockerDaemon {
   private t0: bigint | null = null;
   private due = 0;
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private waitingForDrain = false;
+  private closed = false;
+  private readonly ring: EventRing | null;
   private readonly counters: Omit<GeneratorStats, 'rate' | 'elapsedS' | 'achievedRate'> = {
     emitted: 0,
     unsent: 0,
@@ -248,9 +299,10 @@ export class FakeDockerDaemon {
     readonly socketPath: string,
     readonly rate: number,
   ) {
-    if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError(`rate must be a number >= 0, got ${rate}`);
+    if (!(rate >= 0)) throw new RangeError(`rate must be a number >= 0 or Infinity, got ${rate}`);
     this.intervalNs = rate > 0 ? 1e9 / rate : Infinity;
     this.maxBurst = Math.max(16, Math.ceil(rate * MAX_BURST_SECONDS));
+    this.ring = rate === Infinity ? new EventRing(FLOOD_RING_CONTAINERS) : null;
     this.server = http.createServer((req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 0;
   }
@@ -277,8 +329,11 @@ export class FakeDockerDaemon {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    if (this.immediate !== null) clearImmediate(this.immediate);
+    this.immediate = null;
     for (const res of this.clients) res.destroy();
     this.clients.clear();
     this.server.closeAllConnections();
@@ -300,6 +355,8 @@ export class FakeDockerDaemon {
       this.counters.eventsRequests++;
       this.onEventsRequest?.();
       this.maybeBegin();
+      // A flood that stopped for want of clients goes on with the new one.
+      if (this.ring !== null && this.t0 !== null && this.immediate === null && !this.waitingForDrain) this.floodTick();
       return;
     }
     res.writeHead(404, { 'Content-Type': 'application/json', ...DAEMON_HEADERS });
@@ -309,7 +366,54 @@ export class FakeDockerDaemon {
   private maybeBegin(): void {
     if (!this.started || this.t0 !== null || this.clients.size === 0 || this.rate === 0) return;
     this.t0 = process.hrtime.bigint();
-    this.schedule();
+    if (this.ring !== null) this.floodTick();
+    else this.schedule();
+  }
+
+  /**
+   * Flood mode: as fast as the client reads. Writes FLOOD_CHUNK_EVENTS events per write, up to
+   * FLOOD_WRITES_PER_TURN writes per event-loop turn (so IPC still gets answered), and waits for 'drain'
+   * whenever the socket's buffer is full: the pace is the reader's, and the generator's memory stays bounded.
+   */
+  private readonly floodTick = (): void => {
+    this.immediate = null;
+    if (this.closed) return;
+    for (let i = 0; i < FLOOD_WRITES_PER_TURN; i++) {
+      if (this.clients.size === 0) return;
+      const full = this.emitChunk(FLOOD_CHUNK_EVENTS);
+      if (full !== null) {
+        this.waitingForDrain = true;
+        const resume = (): void => {
+          full.off('drain', resume);
+          full.off('close', resume);
+          this.waitingForDrain = false;
+          if (!this.closed) this.immediate = setImmediate(this.floodTick);
+        };
+        full.on('drain', resume);
+        full.on('close', resume);
+        return;
+      }
+    }
+    this.immediate = setImmediate(this.floodTick);
+  };
+
+  /** Flood mode: one chunk from the ring to every client; returns a client whose buffer is full, if any. */
+  private emitChunk(count: number): http.ServerResponse | null {
+    const { text, minBytes, maxBytes } = this.ring!.chunk(count, this.clock.nowNs());
+    this.due += count;
+    if (this.counters.minEventBytes === 0 || minBytes < this.counters.minEventBytes) this.counters.minEventBytes = minBytes;
+    if (maxBytes > this.counters.maxEventBytes) this.counters.maxEventBytes = maxBytes;
+    let full: http.ServerResponse | null = null;
+    for (const res of this.clients) {
+      if (!res.write(text)) {
+        this.counters.backpressured++;
+        full ??= res;
+      }
+      this.counters.writes++;
+    }
+    this.counters.emitted += count;
+    this.counters.bytes += text.length;
+    return full;
   }
 
   /** Sleeps until the next event is due (at once when the last tick could not catch up). */
@@ -429,7 +533,10 @@ export class LoadGenerator {
     });
   }
 
-  /** Forks a generator at `rate` events/s (0 = never emits) and resolves once its socket listens. */
+  /**
+   * Forks a generator at `rate` events/s (0 = never emits, Infinity = flood: as fast as the reader takes
+   * them) and resolves once its socket listens.
+   */
   static async start(rate: number, timeoutMs = 10_000): Promise<LoadGenerator> {
     const child = fork(ENTRY, [String(rate)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     liveChildren.add(child);

@@ -180,6 +180,21 @@ export class FrameSink implements QueueGauge {
 }
 
 /**
+ * The STATS output on `fd` (4 when started by the plugin), or null when that fd is not open (the engine
+ * started by hand, or by an older plugin): then STATS frames go with the events.
+ */
+export function openStatsOutput(fd: number): Writable | null {
+  try {
+    fs.fstatSync(fd);
+  } catch {
+    return null;
+  }
+  const out = openFrameOutput(fd);
+  out.on('error', () => undefined); // the plugin closed it: counters are advisory, events go on
+  return out;
+}
+
+/**
  * The frame output on `fd` (3 when started by the plugin): a pipe or socket through net.Socket, or a
  * regular file (handy to capture frames by hand: `node dist/src/main.js 3>frames.bin`).
  */

@@ -8,7 +8,8 @@ import { selectTransport } from '../transports/index';
 import { parseConfig } from './config/config';
 import { Engine } from './engine';
 import { asEngineError, type EngineError } from './errors';
-import { FrameSink, openFrameOutput } from './frame-sink';
+import { encodeStatsFrame } from './frame';
+import { FrameSink, openFrameOutput, openStatsOutput } from './frame-sink';
 import { createLogger, createRateLimitedReporter } from './log';
 import { readStdin } from './start-request';
 import { Stats } from './stats';
@@ -17,6 +18,8 @@ const EXIT_OK = 0;
 const EXIT_FAILED = 2;
 const EXIT_INTERNAL = 70;
 const FRAME_FD = 3;
+/** STATS frames go apart from the events, so the plugin's counters stay current when events queue. */
+const STATS_FD = 4;
 /** How long pending frames may take to leave at exit before the engine gives up on a stuck reader. */
 const FLUSH_DEADLINE_MS = 2000;
 
@@ -80,7 +83,8 @@ async function main(): Promise<void> {
   const transport = selectTransport(request.openParams, process.env, { config, log });
 
   const activeSink = sink;
-  stats = new Stats(activeSink, (snapshot) => activeSink.stats(snapshot));
+  const statsOutput = openStatsOutput(STATS_FD);
+  stats = new Stats(activeSink, (snapshot) => (statsOutput === null ? activeSink.stats(snapshot) : statsOutput.write(encodeStatsFrame(snapshot))));
   const engine = new Engine({ transport, config, sinceNano: request.sinceNano, sink: activeSink, stats, log });
   const outcome = await engine.run(stop.signal);
   log.debug('-', outcome === 'finished' ? 'source finished; exiting' : 'stopping: stdin closed');

@@ -59,11 +59,13 @@ bool EngineProcess::start(const std::string& node, const std::string& engine, co
     int control[2] = {-1, -1};  // socketpair so a write to a dead engine is EPIPE, never SIGPIPE
     int frames[2] = {-1, -1};
     int logs[2] = {-1, -1};
+    int stats[2] = {-1, -1};
     auto cleanup = [&] {
-        for (int* fd : {&control[0], &control[1], &frames[0], &frames[1], &logs[0], &logs[1]}) close_fd(*fd);
+        for (int* fd : {&control[0], &control[1], &frames[0], &frames[1], &logs[0], &logs[1], &stats[0], &stats[1]})
+            close_fd(*fd);
     };
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, control) != 0 || (control[0] = lift(control[0])) < 0 ||
-        (control[1] = lift(control[1])) < 0 || !make_pipe(frames) || !make_pipe(logs)) {
+        (control[1] = lift(control[1])) < 0 || !make_pipe(frames) || !make_pipe(logs) || !make_pipe(stats)) {
         error = std::string("cannot create the engine's pipes: ") + std::strerror(errno);
         cleanup();
         return false;
@@ -76,7 +78,8 @@ bool EngineProcess::start(const std::string& node, const std::string& engine, co
     posix_spawn_file_actions_adddup2(&actions, logs[1], 1);
     posix_spawn_file_actions_adddup2(&actions, logs[1], 2);
     posix_spawn_file_actions_adddup2(&actions, frames[1], 3);
-    posix_spawn_file_actions_addclosefrom_np(&actions, 4);
+    posix_spawn_file_actions_adddup2(&actions, stats[1], 4);
+    posix_spawn_file_actions_addclosefrom_np(&actions, 5);
 
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
@@ -103,11 +106,14 @@ bool EngineProcess::start(const std::string& node, const std::string& engine, co
     close_fd(control[1]);
     close_fd(frames[1]);
     close_fd(logs[1]);
+    close_fd(stats[1]);
     m_control_fd = control[0];
     m_frames_fd = frames[0];
     m_log_fd = logs[0];
+    m_stats_fd = stats[0];
     set_nonblocking(m_frames_fd);
     set_nonblocking(m_log_fd);
+    set_nonblocking(m_stats_fd);
 
     std::string line = start_request + "\n";
     size_t off = 0;
@@ -161,6 +167,7 @@ std::string EngineProcess::stop(int grace_ms) {
     }
     close_fd(m_frames_fd);
     close_fd(m_log_fd);
+    close_fd(m_stats_fd);
     return how;
 }
 

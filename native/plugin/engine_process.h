@@ -21,6 +21,7 @@ public:
 
     int frames_fd() const { return m_frames_fd; }
     int log_fd() const { return m_log_fd; }
+    int stats_fd() const { return m_stats_fd; }
     pid_t pid() const { return m_pid; }
 
     // Asks the engine to stop (EOF on its stdin), waits up to grace_ms, then
@@ -37,6 +38,7 @@ private:
     int m_control_fd = -1;  // our end of the engine's stdin
     int m_frames_fd = -1;
     int m_log_fd = -1;
+    int m_stats_fd = -1;
 };
 
 }  // namespace docker_plugin

@@ -20,6 +20,7 @@ constexpr int kStopGraceMs = 2000;
 constexpr size_t kRecentLogLines = 8;
 constexpr size_t kMaxLogLine = 16u << 10;
 constexpr uint32_t kMaxFailedRestarts = 5;
+constexpr uint32_t kMaxStatsFrame = 64u << 10;
 
 int64_t monotonic_ms() {
     timespec ts{};
@@ -42,7 +43,8 @@ std::string json_string_member(const rapidjson::Value& v, const char* key) {
 
 }  // namespace
 
-Instance::Instance(Plugin& plugin) : m_plugin(plugin), m_reader(plugin.config().max_event_bytes) {
+Instance::Instance(Plugin& plugin)
+    : m_plugin(plugin), m_reader(plugin.config().max_event_bytes), m_stats_reader(kMaxStatsFrame, 0) {
     m_batch.reserve(plugin.config().max_batch_events);
 }
 
@@ -79,6 +81,7 @@ bool Instance::open(const std::string& params, std::string& error) {
 
 bool Instance::start_engine(uint64_t since_nano, std::string& error) {
     const Config& cfg = m_plugin.config();
+    m_stats_reader.reset();
     m_ready = false;
     m_log_eof = false;
     m_log_partial.clear();
@@ -235,6 +238,7 @@ ss_plugin_rc Instance::next_batch(uint32_t* nevts, ss_plugin_event*** evts) {
     if (m_finished) return m_final_rc;
     m_reader.release();
     drain_logs();
+    drain_stats();
 
     std::string error;
     Step step = collect(error);
@@ -304,6 +308,24 @@ std::string Instance::engine_ended(const std::string& context) {
     drain_logs();
     std::string how = m_engine.stop(kStopGraceMs);
     return "ERR_ENGINE_EXITED: the engine " + how + " " + context + recent_logs();
+}
+
+void Instance::drain_stats() {
+    if (m_engine.stats_fd() < 0) return;
+    m_stats_reader.release();
+    while (m_stats_reader.fill(m_engine.stats_fd()) == FrameReader::Fill::Data) {
+        FrameReader::Frame f{};
+        frame::HeaderCheck problem{};
+        FrameReader::Next next;
+        while ((next = m_stats_reader.next(f, problem)) == FrameReader::Next::Frame)
+            if (f.header.type == uint16_t(frame::Type::Stats)) apply_stats(f.payload(), f.header.payload_len);
+        if (next == FrameReader::Next::Invalid) {
+            m_plugin.logger().log(SS_PLUGIN_LOG_SEV_WARNING, std::string("ignoring the engine's counters: ") +
+                                                                 frame::describe(problem));
+            m_stats_reader.reset();
+            return;
+        }
+    }
 }
 
 void Instance::drain_logs() {

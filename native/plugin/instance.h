@@ -40,6 +40,7 @@ private:
     Step handle_control(const FrameReader::Frame& f, std::string& error);
     void apply_stats(const uint8_t* json, size_t len);
     void drain_logs();
+    void drain_stats();
     void forward_log_line(const std::string& line);
     std::string engine_ended(const std::string& context);
     std::string recent_logs() const;
@@ -49,6 +50,7 @@ private:
     std::string m_params;
     EngineProcess m_engine;
     FrameReader m_reader;
+    FrameReader m_stats_reader;  // STATS frames on their own pipe: current even when events queue
     std::vector<ss_plugin_event*> m_batch;
     bool m_ready = false;
     bool m_engine_exited = false;   // while streaming, without END or ERROR: restart it

@@ -103,6 +103,7 @@ export class EngineProcess {
   private readonly child: ChildProcess;
   private readonly frameStream: Readable;
   private readonly decoder = new FrameDecoder();
+  private readonly statsDecoder = new FrameDecoder();
   private readonly waiters = new Set<Waiter>();
   private logTail = '';
 
@@ -113,7 +114,7 @@ export class EngineProcess {
 
   private constructor(line: string, options: EngineProcessOptions) {
     const env = options.env ?? withoutDockerHost(process.env);
-    const spawnOptions: SpawnOptions = { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env };
+    const spawnOptions: SpawnOptions = { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env };
     if (options.uid !== undefined) spawnOptions.uid = options.uid;
     if (options.gid !== undefined) spawnOptions.gid = options.gid;
     this.child = spawn(process.execPath, [...(options.nodeArgs ?? []), ENGINE_PATH], spawnOptions);
@@ -121,6 +122,15 @@ export class EngineProcess {
     this.frameStream.on('data', (chunk: Buffer) => {
       try {
         this.frames.push(...this.decoder.push(chunk));
+      } catch (err) {
+        this.protocolError ??= err as Error;
+      }
+      this.notify();
+    });
+    // STATS frames come on fd 4, as the plugin reads them; the tests see one list of frames.
+    (this.child.stdio[4] as Readable).on('data', (chunk: Buffer) => {
+      try {
+        this.frames.push(...this.statsDecoder.push(chunk));
       } catch (err) {
         this.protocolError ??= err as Error;
       }

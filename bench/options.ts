@@ -1,0 +1,126 @@
+// `npm run bench` options and the plan of phases they make.
+
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { LatencySource, PhaseSpec } from './phase-protocol';
+
+export const ROOT = path.resolve(__dirname, '../..');
+
+/** The realistic field set: what the shipped rule's condition and output read, one extract_fields call each. */
+export const FIELDS = ['docker.status', 'docker.type', 'docker.action', 'docker.attributes.name', 'docker.attributes.image'];
+
+export interface Options {
+  rates: number[];
+  /** Measured seconds per rate; null = the default (defaultDurationS). */
+  durationS: number | null;
+  warmupS: number;
+  /** Measured seconds of each sustained-throughput phase (with and without extraction); 0 skips them. */
+  throughputS: number;
+  idleS: number;
+  outDir: string;
+  plugin: string;
+  peer: string | null;
+  peerSocketBind: boolean;
+  latencyFrom: LatencySource | 'auto';
+}
+
+export const USAGE = `usage: node dist/bench/run.js [options]
+  --rates LIST          fixed event rates, events/s, comma-separated (default 10,1000,10000,100000; "" for none)
+  --duration S          measured seconds per rate (default 10 s up to 100/s, 5 s up to 1000/s, 3 s above)
+  --warmup S            seconds before measuring, not counted (default 1)
+  --throughput S        measured seconds of each sustained-throughput phase, generator flooding (default 5; 0 skips)
+  --idle S              seconds of each of the 2 idle windows (after open, steady), 0 to skip (default 10)
+  --out-dir DIR         where latest.json, latest.md and latency.svg go (default bench/results)
+  --plugin FILE         plugin library (default build/libdocker.so)
+  --peer FILE           a second plugin library run side by side, phase by phase, with ratios
+  --peer-socket-bind    run the peer in its own mount namespace with the generator's socket bound on
+                        /var/run/docker.sock (automatic when the peer does not stream from open_params)
+  --latency-from SRC    ts (the event's ts, native loop), payload (its "timeNano", JS loop) or auto (default:
+                        ts unless a plugin leaves ts to the host; then payload for every plugin)`;
+
+export function defaultDurationS(rate: number): number {
+  if (rate <= 100) return 10;
+  if (rate <= 1000) return 5;
+  return 3;
+}
+
+export function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rates: { type: 'string', default: '10,1000,10000,100000' },
+      duration: { type: 'string' },
+      warmup: { type: 'string', default: '1' },
+      throughput: { type: 'string', default: '5' },
+      idle: { type: 'string', default: '10' },
+      'out-dir': { type: 'string', default: path.join(ROOT, 'bench/results') },
+      plugin: { type: 'string', default: path.join(ROOT, 'build/libdocker.so') },
+      peer: { type: 'string' },
+      'peer-socket-bind': { type: 'boolean', default: false },
+      'latency-from': { type: 'string', default: 'auto' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const seconds = (name: string, text: string, min: number): number => {
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < min || n > 3600) throw new Error(`--${name} must be a number of seconds in [${min}, 3600], got "${text}"`);
+    return n;
+  };
+  const rates = values.rates
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map((s) => {
+      const n = Number(s.trim());
+      if (!Number.isFinite(n) || n <= 0 || n > 1_000_000) throw new Error(`--rates: "${s}" is not a rate in (0, 1000000] events/s`);
+      return n;
+    });
+  const latencyFrom = values['latency-from'];
+  if (latencyFrom !== 'auto' && latencyFrom !== 'ts' && latencyFrom !== 'payload') throw new Error(`--latency-from must be auto, ts or payload, got "${latencyFrom}"`);
+  if (values['peer-socket-bind'] && values.peer === undefined) throw new Error('--peer-socket-bind needs --peer');
+  return {
+    rates,
+    durationS: values.duration === undefined ? null : seconds('duration', values.duration, 0.1),
+    warmupS: seconds('warmup', values.warmup, 0),
+    throughputS: seconds('throughput', values.throughput, 0),
+    idleS: seconds('idle', values.idle, 0),
+    outDir: path.resolve(values['out-dir']),
+    plugin: path.resolve(values.plugin),
+    peer: values.peer === undefined ? null : path.resolve(values.peer),
+    peerSocketBind: values['peer-socket-bind'],
+    latencyFrom,
+  };
+}
+
+/** The measured phases, in order: each rate, throughput with then without extraction, idle. */
+export function plan(options: Options, latencyFrom: LatencySource): PhaseSpec[] {
+  const phases: PhaseSpec[] = options.rates.map((rate) => ({
+    kind: 'rate',
+    rate,
+    warmupS: options.warmupS,
+    durationS: options.durationS ?? defaultDurationS(rate),
+    latencyFrom,
+  }));
+  if (options.throughputS > 0) {
+    for (const extract of [true, false]) phases.push({ kind: 'throughput', warmupS: options.warmupS, durationS: options.throughputS, extract });
+  }
+  if (options.idleS > 0) phases.push({ kind: 'idle', windowS: options.idleS });
+  return phases;
+}
+
+export function phaseName(spec: PhaseSpec): string {
+  switch (spec.kind) {
+    case 'probe':
+      return 'probe';
+    case 'rate':
+      return `${spec.rate} events/s`;
+    case 'throughput':
+      return `max throughput ${spec.extract ? 'with' : 'without'} extraction`;
+    case 'idle':
+      return 'idle';
+  }
+}

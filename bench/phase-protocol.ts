@@ -1,0 +1,132 @@
+// What the bench (parent) and a phase worker (bench/phase-worker.ts, one process per phase) say to each other
+// over the fork's IPC channel, and what a phase measures.
+//
+//   parent → worker  {type:'run', spec}          once, right after the worker starts
+//   worker → parent  {type:'opened', enginePid}  the plugin is loaded, initialised and opened
+//   parent → worker  {type:'go'}                 the generator's schedule has started: run the loop
+//   worker → parent  {type:'measuring'}          the measured part begins (after any warm-up loop)
+//   worker → parent  {type:'result', result}     the loop is over (sent before close/destroy)
+//   worker → parent  {type:'error', message}     anything failed; the worker exits 1
+
+import type { BatchSummary, LatencySummary } from './stats';
+import type { CpuUse } from './processes';
+
+/** Where latency comes from: the event's `ts` (native loop), or the payload's `timeNano` (JS loop). */
+export type LatencySource = 'ts' | 'payload';
+
+export type PhaseSpec =
+  | { kind: 'probe'; durationS: number }
+  | { kind: 'rate'; rate: number; warmupS: number; durationS: number; latencyFrom: LatencySource }
+  | { kind: 'throughput'; warmupS: number; durationS: number; extract: boolean }
+  | { kind: 'idle'; windowS: number };
+
+export interface WorkerRequest {
+  library: string;
+  openParams: string;
+  /** Names of the fields extracted per event, one extract_fields call each. */
+  fields: string[];
+  spec: PhaseSpec;
+}
+
+/** The plugin's own counters (get_metrics), null where it has none (the Go SDK has no get_metrics). */
+export interface PluginCounters {
+  eventsDelivered: number | null;
+  engineRestarts: number | null;
+  engineDroppedEvents: number | null;
+  engineOverflowEvents: number | null;
+  errors: number | null;
+}
+
+/** CPU of the processes under test over one loop. */
+export interface LoopCpu {
+  wallS: number;
+  /** The worker process (next_batch, extraction, Node, the plugin's own threads), % of one core. */
+  loopPct: number;
+  /** Its loop thread alone, when the native loop ran (null for the JS loop). */
+  loopThreadPct: number | null;
+  /** The plugin's engine child (null when the plugin has none, e.g. the Go plugin). */
+  engine: CpuUse | null;
+}
+
+export interface ProbeResult {
+  kind: 'probe';
+  events: number;
+  /** Events whose ts the plugin left to the host (UINT64_MAX): no latency from ts. */
+  hostStamped: number;
+  /** Events whose payload has a "timeNano" (latency can come from the payload). */
+  withTimeNano: number;
+  rc: string;
+  error: string | null;
+}
+
+export interface RateResult {
+  kind: 'rate';
+  rate: number;
+  warmupS: number;
+  durationS: number;
+  latencyFrom: LatencySource;
+  events: number;
+  warmupEvents: number;
+  batches: BatchSummary;
+  latencyMs: LatencySummary;
+  warmupMaxLatencyMs: number;
+  /** Over warm-up + measurement. */
+  cpu: LoopCpu;
+  extractCalls: number;
+  extractedValues: number;
+}
+
+export interface ThroughputResult {
+  kind: 'throughput';
+  extract: boolean;
+  warmupS: number;
+  durationS: number;
+  /** Measured part only. */
+  events: number;
+  eventsPerS: number;
+  batches: BatchSummary;
+  cpu: LoopCpu;
+  /** (loop process + engine) CPU µs per delivered event. */
+  cpuUsPerEvent: number;
+  extractCalls: number;
+  /** Engine VmRSS sampled every 250 ms over warm-up + measurement, MiB. */
+  engineRssMiB: number[];
+}
+
+export interface IdleWindow {
+  /** Seconds since open when the window started. */
+  startS: number;
+  cpu: LoopCpu;
+  /** loopPct + engine statPct. */
+  totalPct: number;
+  timeouts: number;
+  events: number;
+}
+
+export interface IdleResult {
+  kind: 'idle';
+  /** Right after open: includes the engine's one-off post-start work. */
+  afterOpen: IdleWindow;
+  /** The next window: steady state. */
+  steady: IdleWindow;
+}
+
+export type PhaseMeasure = ProbeResult | RateResult | ThroughputResult | IdleResult;
+
+export interface WorkerResult {
+  measure: PhaseMeasure;
+  plugin: PluginCounters;
+  enginePid: number | null;
+  /** VmHWM of the worker (the Falco-like process) and of the engine, MiB. */
+  loopPeakRssMiB: number | null;
+  enginePeakRssMiB: number | null;
+  /** What the plugin logged (at most the last 20 lines). */
+  logs: string[];
+}
+
+export type ToWorker = { type: 'run'; request: WorkerRequest } | { type: 'go' };
+export type FromWorker =
+  | { type: 'opened'; enginePid: number | null }
+  | { type: 'measuring' }
+  | { type: 'result'; result: WorkerResult }
+  | { type: 'error'; message: string };

@@ -1,0 +1,319 @@
+// One bench phase in a process of its own (forked by bench/phases.ts, possibly under `unshare --mount`, see
+// bench/peer.ts): this process plays Falco. It loads the plugin `.so` through the loader addon, calls init
+// with {} and open with the given open_params, then runs the phase's loop and reports (bench/phase-protocol.ts).
+// A process per phase keeps plugins apart (ours and a peer never share an address space) and gives each
+// phase its own peak RSS.
+
+import { readFileSync } from 'node:fs';
+import { Plugin, type FieldRequest, type LoopResult, type Metric, type PluginInstance, type PluginState } from '../native/loader/index.js';
+import type {
+  FromWorker,
+  IdleResult,
+  IdleWindow,
+  LoopCpu,
+  PhaseMeasure,
+  PluginCounters,
+  ProbeResult,
+  RateResult,
+  ThroughputResult,
+  ToWorker,
+  WorkerRequest,
+} from './phase-protocol';
+import { cpuBetween, findEngine, peakRssMiB, sampleCpu, type CpuSample } from './processes';
+import { summariseBatches, summariseLatencies } from './stats';
+
+function send(m: FromWorker): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send === undefined) throw new Error('the phase worker runs under the bench (child_process IPC)');
+    process.send(m, undefined, {}, () => resolve());
+  });
+}
+
+function nextMessage<T extends ToWorker['type']>(type: T): Promise<Extract<ToWorker, { type: T }>> {
+  return new Promise((resolve) => {
+    const on = (m: ToWorker): void => {
+      if (m.type !== type) return;
+      process.off('message', on);
+      resolve(m as Extract<ToWorker, { type: T }>);
+    };
+    process.on('message', on);
+  });
+}
+
+function counters(metrics: Metric[]): PluginCounters {
+  const get = (name: string): number | null => {
+    const m = metrics.find((x) => x.name.endsWith(`.${name}`));
+    return m === undefined || m.value === null ? null : Number(m.value);
+  };
+  return {
+    eventsDelivered: get('events_delivered'),
+    engineRestarts: get('engine_restarts'),
+    engineDroppedEvents: get('engine_dropped_events'),
+    engineOverflowEvents: get('engine_overflow_events'),
+    errors: get('errors'),
+  };
+}
+
+function rssMiB(pid: number): number | null {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU of one native loop (its getrusage figures) plus the engine's between two samples. */
+function loopCpu(r: LoopResult, engine0: CpuSample | null, engine1: CpuSample | null): LoopCpu {
+  const wallUs = Number(r.elapsedNs) / 1e3;
+  return {
+    wallS: wallUs / 1e6,
+    loopPct: ((r.processCpuUserUs + r.processCpuSysUs) / wallUs) * 100,
+    loopThreadPct: ((r.cpuUserUs + r.cpuSysUs) / wallUs) * 100,
+    engine: cpuBetween(engine0, engine1),
+  };
+}
+
+function checkLoop(r: LoopResult, what: string): void {
+  if (r.error !== undefined) throw new Error(`${what}: the loop stopped with ${r.rc}${r.errorCode ? ` (${r.errorCode})` : ''}: ${r.error}`);
+}
+
+const TIME_NANO = Buffer.from('"timeNano":');
+
+/** The payload's "timeNano" (ns since the epoch), or null. */
+function timeNanoOf(data: Buffer): bigint | null {
+  const at = data.lastIndexOf(TIME_NANO);
+  if (at < 0) return null;
+  let i = at + TIME_NANO.length;
+  let end = i;
+  while (end < data.length && data[end] >= 0x30 && data[end] <= 0x39) end++;
+  if (end === i) return null;
+  let v = 0n;
+  for (; i < end; i++) v = v * 10n + BigInt(data[i] - 0x30);
+  return v;
+}
+
+interface JsLoop {
+  latencyNs: number[];
+  batchSizes: number[];
+  events: number;
+  hostStamped: number;
+  withoutTimeNano: number;
+  extractCalls: number;
+  extractedValues: number;
+  rc: string;
+  error: string | null;
+  wallS: number;
+  cpuPct: number;
+}
+
+/**
+ * The Falco-like loop in JS, for plugins that leave `ts` to the host (as the Go SDK does): next_batch back to
+ * back (each call on a worker thread, stamped natively when it returns), latency = that stamp − the payload's
+ * timeNano, and the fields extracted one extract_fields call each (on a copy of the record).
+ */
+async function jsLoop(state: PluginState, instance: PluginInstance, durationS: number, fields: FieldRequest[]): Promise<JsLoop> {
+  const out: JsLoop = {
+    latencyNs: [],
+    batchSizes: [],
+    events: 0,
+    hostStamped: 0,
+    withoutTimeNano: 0,
+    extractCalls: 0,
+    extractedValues: 0,
+    rc: 'SUCCESS',
+    error: null,
+    wallS: 0,
+    cpuPct: 0,
+  };
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const endNs = t0 + BigInt(Math.round(durationS * 1e9));
+  while (process.hrtime.bigint() < endNs) {
+    const batch = await instance.nextBatch();
+    out.rc = batch.rc;
+    out.batchSizes.push(batch.events.length);
+    for (const ev of batch.events) {
+      out.events++;
+      if (ev.hostStampedTs) out.hostStamped++;
+      const timeNano = timeNanoOf(ev.data);
+      if (timeNano === null) out.withoutTimeNano++;
+      else out.latencyNs.push(Number(batch.returnedAtNs - timeNano));
+      if (fields.length > 0) {
+        for (const values of state.extract(ev, fields)) if (values !== null) out.extractedValues += values.length;
+        out.extractCalls += fields.length;
+      }
+    }
+    if (batch.rc === 'FAILURE' || batch.rc === 'NOT_SUPPORTED' || batch.rc === 'EOF') {
+      out.error = batch.error ?? batch.rc;
+      break;
+    }
+  }
+  const wallUs = Number(process.hrtime.bigint() - t0) / 1e3;
+  const cpu = process.cpuUsage(cpu0);
+  out.wallS = wallUs / 1e6;
+  out.cpuPct = ((cpu.user + cpu.system) / wallUs) * 100;
+  return out;
+}
+
+async function probe(state: PluginState, instance: PluginInstance, durationS: number): Promise<ProbeResult> {
+  const r = await jsLoop(state, instance, durationS, []);
+  return { kind: 'probe', events: r.events, hostStamped: r.hostStamped, withTimeNano: r.events - r.withoutTimeNano, rc: r.rc, error: r.error };
+}
+
+async function rate(
+  state: PluginState,
+  instance: PluginInstance,
+  enginePid: number | null,
+  spec: Extract<WorkerRequest['spec'], { kind: 'rate' }>,
+  fields: FieldRequest[],
+): Promise<RateResult> {
+  const what = `rate ${spec.rate}/s`;
+  const warmupEvents = Math.round(spec.rate * spec.warmupS);
+  const totalS = spec.warmupS + spec.durationS;
+  const engine0 = enginePid === null ? null : sampleCpu(enginePid);
+  let latencyNs: ArrayLike<bigint | number>;
+  let batchSizes: ArrayLike<number>;
+  let events: number;
+  let cpu: LoopCpu;
+  let extractCalls: number;
+  let extractedValues: number;
+  if (spec.latencyFrom === 'ts') {
+    const r = await instance.runLoop({ durationMs: Math.round(totalS * 1000), fields });
+    const engine1 = enginePid === null ? null : sampleCpu(enginePid);
+    checkLoop(r, what);
+    if (r.latencyNs.length !== r.events) {
+      throw new Error(`${what}: ${r.events - r.latencyNs.length} events had no ts of their own (host-stamped): use --latency-from payload`);
+    }
+    ({ latencyNs, batchSizes, events, extractCalls, extractedValues } = r);
+    cpu = loopCpu(r, engine0, engine1);
+  } else {
+    const r = await jsLoop(state, instance, totalS, fields);
+    const engine1 = enginePid === null ? null : sampleCpu(enginePid);
+    if (r.error !== null) throw new Error(`${what}: the loop stopped with ${r.rc}: ${r.error}`);
+    if (r.withoutTimeNano > 0) throw new Error(`${what}: ${r.withoutTimeNano} events had no "timeNano" in their payload`);
+    ({ latencyNs, batchSizes, events, extractCalls, extractedValues } = r);
+    cpu = { wallS: r.wallS, loopPct: r.cpuPct, loopThreadPct: null, engine: cpuBetween(engine0, engine1) };
+  }
+  const warm = summariseLatencies(Array.prototype.slice.call(latencyNs, 0, warmupEvents) as Array<bigint | number>);
+  return {
+    kind: 'rate',
+    rate: spec.rate,
+    warmupS: spec.warmupS,
+    durationS: spec.durationS,
+    latencyFrom: spec.latencyFrom,
+    events: events - warmupEvents,
+    warmupEvents,
+    batches: summariseBatches(batchSizes, warmupEvents),
+    latencyMs: summariseLatencies(latencyNs, warmupEvents),
+    warmupMaxLatencyMs: warm.max,
+    cpu,
+    extractCalls,
+    extractedValues,
+  };
+}
+
+async function throughput(
+  instance: PluginInstance,
+  enginePid: number | null,
+  spec: Extract<WorkerRequest['spec'], { kind: 'throughput' }>,
+  fields: FieldRequest[],
+): Promise<ThroughputResult> {
+  const what = `throughput ${spec.extract ? 'with' : 'without'} extraction`;
+  const loopFields = spec.extract ? fields : undefined;
+  const engineRssMiB: number[] = [];
+  const sampler = setInterval(() => {
+    const rss = enginePid === null ? null : rssMiB(enginePid);
+    if (rss !== null) engineRssMiB.push(Math.round(rss * 10) / 10);
+  }, 250);
+  try {
+    if (spec.warmupS > 0) checkLoop(await instance.runLoop({ durationMs: Math.round(spec.warmupS * 1000), fields: loopFields }), `${what}, warm-up`);
+    await send({ type: 'measuring' });
+    const engine0 = enginePid === null ? null : sampleCpu(enginePid);
+    const r = await instance.runLoop({ durationMs: Math.round(spec.durationS * 1000), fields: loopFields });
+    const engine1 = enginePid === null ? null : sampleCpu(enginePid);
+    checkLoop(r, what);
+    const cpu = loopCpu(r, engine0, engine1);
+    const wallS = Number(r.elapsedNs) / 1e9;
+    const cpuUs = ((cpu.loopPct + (cpu.engine?.schedPct ?? 0)) / 100) * wallS * 1e6;
+    return {
+      kind: 'throughput',
+      extract: spec.extract,
+      warmupS: spec.warmupS,
+      durationS: spec.durationS,
+      events: r.events,
+      eventsPerS: r.events / wallS,
+      batches: summariseBatches(r.batchSizes),
+      cpu,
+      cpuUsPerEvent: r.events > 0 ? cpuUs / r.events : NaN,
+      extractCalls: r.extractCalls,
+      engineRssMiB,
+    };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+async function idle(instance: PluginInstance, enginePid: number | null, windowS: number, fields: FieldRequest[]): Promise<IdleResult> {
+  const openedAt = process.hrtime.bigint();
+  const window = async (): Promise<IdleWindow> => {
+    const startS = Number(process.hrtime.bigint() - openedAt) / 1e9;
+    const engine0 = enginePid === null ? null : sampleCpu(enginePid);
+    const r = await instance.runLoop({ durationMs: Math.round(windowS * 1000), fields });
+    const engine1 = enginePid === null ? null : sampleCpu(enginePid);
+    checkLoop(r, 'idle');
+    const cpu = loopCpu(r, engine0, engine1);
+    return { startS, cpu, totalPct: cpu.loopPct + (cpu.engine?.statPct ?? 0), timeouts: r.timeouts, events: r.events };
+  };
+  const afterOpen = await window();
+  const steady = await window();
+  return { kind: 'idle', afterOpen, steady };
+}
+
+async function main(): Promise<void> {
+  const { request } = await nextMessage('run');
+  const fields: FieldRequest[] = request.fields.map((name) => ({ name }));
+  const plugin = new Plugin(request.library);
+  const state = plugin.init({});
+  let instance: PluginInstance;
+  try {
+    instance = await state.openAsync(request.openParams);
+  } catch (err) {
+    const logs = state.drainLogs().map((l) => l.message);
+    throw new Error(`open(${JSON.stringify(request.openParams)}) failed: ${(err as Error).message}${logs.length ? `; logs: ${logs.join(' | ')}` : ''}`);
+  }
+  const enginePid = findEngine();
+  const go = nextMessage('go');
+  await send({ type: 'opened', enginePid });
+  await go;
+  const spec = request.spec;
+  let measure: PhaseMeasure;
+  if (spec.kind === 'probe') measure = await probe(state, instance, spec.durationS);
+  else if (spec.kind === 'rate') measure = await rate(state, instance, enginePid, spec, fields);
+  else if (spec.kind === 'throughput') measure = await throughput(instance, enginePid, spec, fields);
+  else measure = await idle(instance, enginePid, spec.windowS, fields);
+  await send({
+    type: 'result',
+    result: {
+      measure,
+      plugin: counters(state.metrics()),
+      enginePid,
+      loopPeakRssMiB: peakRssMiB('self'),
+      enginePeakRssMiB: enginePid === null ? null : peakRssMiB(enginePid),
+      logs: state.drainLogs().slice(-20).map((l) => `${l.severity}: ${l.message}`),
+    },
+  });
+  // No unload: a Go c-shared library cannot be dlclosed safely, and the process ends here anyway.
+  instance.close();
+  state.destroy();
+  process.disconnect();
+  process.exit(0);
+}
+
+main().catch(async (err: unknown) => {
+  try {
+    await send({ type: 'error', message: (err as Error).stack ?? String(err) });
+  } finally {
+    process.exit(1);
+  }
+});

@@ -16,8 +16,11 @@
 // next tick at once), then sleeps until the next due time. The schedule is absolute: a late tick catches up,
 // it never shifts the later events, so the long-run rate is exact at 10/s as at 100k/s.
 //
-// Flood mode (rate Infinity, for the sustained-throughput phase): chunks of events from a prebuilt ring, each
-// chunk stamped once, written as fast as the reader takes them (waiting for 'drain' on backpressure).
+// Events come from a ring built at start (EventRing), each burst stamped once, so the generator's cost per
+// event is small: it shares the cores with the processes under test.
+//
+// Flood mode (rate Infinity, for the sustained-throughput phase): chunks of FLOOD_CHUNK_EVENTS written as fast
+// as the reader takes them (waiting for 'drain' on backpressure).
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { promises as fs, mkdtempSync, rmSync } from 'node:fs';
@@ -153,9 +156,9 @@ export function stamp(timeNano: bigint): string {
 }
 
 /**
- * The flood mode's events: FLOOD_RING_CONTAINERS lifecycles built once (their IDs repeat after that many
- * containers), so that a chunk costs a join and one stamp instead of ~1 µs of building per event, and the
- * generator leaves as much CPU as it can to the processes under test.
+ * The generator's events: RING_CONTAINERS lifecycles built once (their IDs repeat after that many
+ * containers), so that a burst costs a join and one stamp instead of ~1 µs of building per event, and the
+ * generator leaves as much CPU as it can to the processes under test (it shares their cores).
  */
 class EventRing {
   private readonly prefixes: string[] = [];
@@ -260,16 +263,16 @@ const VERSION_PATH = /^(\/v\d+(\.\d+)?)?\/version$/;
 const EVENTS_PATH = /^(\/v\d+(\.\d+)?)?\/events$/;
 /** The longest burst one tick writes while catching up: this much of the schedule. */
 const MAX_BURST_SECONDS = 0.02;
-/** Flood mode (rate Infinity): events per write, writes per event-loop turn, containers in the ring. */
+/** Flood mode (rate Infinity): events per write, writes per event-loop turn. */
 const FLOOD_CHUNK_EVENTS = 64;
 const FLOOD_WRITES_PER_TURN = 16;
-const FLOOD_RING_CONTAINERS = 1000;
+/** Containers whose lifecycles are built once (EventRing): event IDs repeat after this many. */
+const RING_CONTAINERS = 1000;
 
 export class FakeDockerDaemon {
   private readonly server: http.Server;
   private readonly clients = new Set<http.ServerResponse>();
   private readonly clock = new RealtimeClock();
-  private readonly factory = new EventFactory();
   private readonly intervalNs: number;
   private readonly maxBurst: number;
   private started = false;
@@ -302,7 +305,7 @@ export class FakeDockerDaemon {
     if (!(rate >= 0)) throw new RangeError(`rate must be a number >= 0 or Infinity, got ${rate}`);
     this.intervalNs = rate > 0 ? 1e9 / rate : Infinity;
     this.maxBurst = Math.max(16, Math.ceil(rate * MAX_BURST_SECONDS));
-    this.ring = rate === Infinity ? new EventRing(FLOOD_RING_CONTAINERS) : null;
+    this.ring = rate > 0 ? new EventRing(RING_CONTAINERS) : null;
     this.server = http.createServer((req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 0;
   }
@@ -356,7 +359,7 @@ export class FakeDockerDaemon {
       this.onEventsRequest?.();
       this.maybeBegin();
       // A flood that stopped for want of clients goes on with the new one.
-      if (this.ring !== null && this.t0 !== null && this.immediate === null && !this.waitingForDrain) this.floodTick();
+      if (this.rate === Infinity && this.t0 !== null && this.immediate === null && !this.waitingForDrain) this.floodTick();
       return;
     }
     res.writeHead(404, { 'Content-Type': 'application/json', ...DAEMON_HEADERS });
@@ -366,7 +369,7 @@ export class FakeDockerDaemon {
   private maybeBegin(): void {
     if (!this.started || this.t0 !== null || this.clients.size === 0 || this.rate === 0) return;
     this.t0 = process.hrtime.bigint();
-    if (this.ring !== null) this.floodTick();
+    if (this.rate === Infinity) this.floodTick();
     else this.schedule();
   }
 
@@ -380,7 +383,7 @@ export class FakeDockerDaemon {
     if (this.closed) return;
     for (let i = 0; i < FLOOD_WRITES_PER_TURN; i++) {
       if (this.clients.size === 0) return;
-      const full = this.emitChunk(FLOOD_CHUNK_EVENTS);
+      const full = this.emit(FLOOD_CHUNK_EVENTS);
       if (full !== null) {
         this.waitingForDrain = true;
         const resume = (): void => {
@@ -396,25 +399,6 @@ export class FakeDockerDaemon {
     }
     this.immediate = setImmediate(this.floodTick);
   };
-
-  /** Flood mode: one chunk from the ring to every client; returns a client whose buffer is full, if any. */
-  private emitChunk(count: number): http.ServerResponse | null {
-    const { text, minBytes, maxBytes } = this.ring!.chunk(count, this.clock.nowNs());
-    this.due += count;
-    if (this.counters.minEventBytes === 0 || minBytes < this.counters.minEventBytes) this.counters.minEventBytes = minBytes;
-    if (maxBytes > this.counters.maxEventBytes) this.counters.maxEventBytes = maxBytes;
-    let full: http.ServerResponse | null = null;
-    for (const res of this.clients) {
-      if (!res.write(text)) {
-        this.counters.backpressured++;
-        full ??= res;
-      }
-      this.counters.writes++;
-    }
-    this.counters.emitted += count;
-    this.counters.bytes += text.length;
-    return full;
-  }
 
   /** Sleeps until the next event is due (at once when the last tick could not catch up). */
   private schedule(): void {
@@ -440,27 +424,27 @@ export class FakeDockerDaemon {
     this.schedule();
   };
 
-  private emit(count: number): void {
+  /** Writes `count` events from the ring, stamped now, in one write per client; returns a client whose buffer is full, if any. */
+  private emit(count: number): http.ServerResponse | null {
     this.due += count;
     if (this.clients.size === 0) {
       this.counters.unsent += count;
-      return;
+      return null;
     }
-    const timeNano = this.clock.nowNs();
-    let text = '';
-    for (let i = 0; i < count; i++) {
-      const line = this.factory.next(timeNano);
-      const bytes = line.length + 1;
-      if (this.counters.minEventBytes === 0 || bytes < this.counters.minEventBytes) this.counters.minEventBytes = bytes;
-      if (bytes > this.counters.maxEventBytes) this.counters.maxEventBytes = bytes;
-      text += line + '\n';
-    }
+    const { text, minBytes, maxBytes } = this.ring!.chunk(count, this.clock.nowNs());
+    if (this.counters.minEventBytes === 0 || minBytes < this.counters.minEventBytes) this.counters.minEventBytes = minBytes;
+    if (maxBytes > this.counters.maxEventBytes) this.counters.maxEventBytes = maxBytes;
+    let full: http.ServerResponse | null = null;
     for (const res of this.clients) {
-      if (!res.write(text)) this.counters.backpressured++;
+      if (!res.write(text)) {
+        this.counters.backpressured++;
+        full ??= res;
+      }
       this.counters.writes++;
     }
     this.counters.emitted += count;
     this.counters.bytes += text.length;
+    return full;
   }
 }
 

@@ -16,11 +16,14 @@ export interface Options {
   warmupS: number;
   /** Measured seconds of each sustained-throughput phase (with and without extraction); 0 skips them. */
   throughputS: number;
+  /** The generator's rate in those phases: Infinity = flood. */
+  throughputRate: number;
   idleS: number;
   outDir: string;
   plugin: string;
   peer: string | null;
   peerSocketBind: boolean;
+  peerOpenParams: string | null;
   latencyFrom: LatencySource | 'auto';
 }
 
@@ -29,12 +32,16 @@ export const USAGE = `usage: node dist/bench/run.js [options]
   --duration S          measured seconds per rate (default 10 s up to 100/s, 5 s up to 1000/s, 3 s above)
   --warmup S            seconds before measuring, not counted (default 1)
   --throughput S        measured seconds of each sustained-throughput phase, generator flooding (default 5; 0 skips)
+  --throughput-rate R   the generator in those phases: max (flood, as fast as the engine reads: default) or a
+                        fixed rate in events/s
   --idle S              seconds of each of the 2 idle windows (after open, steady), 0 to skip (default 10)
   --out-dir DIR         where latest.json, latest.md and latency.svg go (default bench/results)
   --plugin FILE         plugin library (default build/libdocker.so)
   --peer FILE           a second plugin library run side by side, phase by phase, with ratios
   --peer-socket-bind    run the peer in its own mount namespace with the generator's socket bound on
                         /var/run/docker.sock (automatic when the peer does not stream from open_params)
+  --peer-open-params S  open_params for the peer (default: unix://<generator socket>, or
+                        unix:///var/run/docker.sock when the socket is bound)
   --latency-from SRC    ts (the event's ts, native loop), payload (its "timeNano", JS loop) or auto (default:
                         ts unless a plugin leaves ts to the host; then payload for every plugin)`;
 
@@ -52,11 +59,13 @@ export function parseOptions(argv: string[]): Options {
       duration: { type: 'string' },
       warmup: { type: 'string', default: '1' },
       throughput: { type: 'string', default: '5' },
+      'throughput-rate': { type: 'string', default: 'max' },
       idle: { type: 'string', default: '10' },
       'out-dir': { type: 'string', default: path.join(ROOT, 'bench/results') },
       plugin: { type: 'string', default: path.join(ROOT, 'build/libdocker.so') },
       peer: { type: 'string' },
       'peer-socket-bind': { type: 'boolean', default: false },
+      'peer-open-params': { type: 'string' },
       'latency-from': { type: 'string', default: 'auto' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -79,19 +88,27 @@ export function parseOptions(argv: string[]): Options {
       if (!Number.isFinite(n) || n <= 0 || n > 1_000_000) throw new Error(`--rates: "${s}" is not a rate in (0, 1000000] events/s`);
       return n;
     });
+  const throughputRate = values['throughput-rate'] === 'max' ? Infinity : Number(values['throughput-rate']);
+  if (!(throughputRate > 0) || (Number.isFinite(throughputRate) && throughputRate > 1_000_000)) {
+    throw new Error(`--throughput-rate must be max or a rate in (0, 1000000], got "${values['throughput-rate']}"`);
+  }
   const latencyFrom = values['latency-from'];
   if (latencyFrom !== 'auto' && latencyFrom !== 'ts' && latencyFrom !== 'payload') throw new Error(`--latency-from must be auto, ts or payload, got "${latencyFrom}"`);
-  if (values['peer-socket-bind'] && values.peer === undefined) throw new Error('--peer-socket-bind needs --peer');
+  if ((values['peer-socket-bind'] || values['peer-open-params'] !== undefined) && values.peer === undefined) {
+    throw new Error('--peer-socket-bind and --peer-open-params need --peer');
+  }
   return {
     rates,
     durationS: values.duration === undefined ? null : seconds('duration', values.duration, 0.1),
     warmupS: seconds('warmup', values.warmup, 0),
     throughputS: seconds('throughput', values.throughput, 0),
+    throughputRate,
     idleS: seconds('idle', values.idle, 0),
     outDir: path.resolve(values['out-dir']),
     plugin: path.resolve(values.plugin),
     peer: values.peer === undefined ? null : path.resolve(values.peer),
     peerSocketBind: values['peer-socket-bind'],
+    peerOpenParams: values['peer-open-params'] ?? null,
     latencyFrom,
   };
 }
@@ -106,7 +123,9 @@ export function plan(options: Options, latencyFrom: LatencySource): PhaseSpec[] 
     latencyFrom,
   }));
   if (options.throughputS > 0) {
-    for (const extract of [true, false]) phases.push({ kind: 'throughput', warmupS: options.warmupS, durationS: options.throughputS, extract });
+    for (const extract of [true, false]) {
+      phases.push({ kind: 'throughput', warmupS: options.warmupS, durationS: options.throughputS, extract, generatorRate: options.throughputRate });
+    }
   }
   if (options.idleS > 0) phases.push({ kind: 'idle', windowS: options.idleS });
   return phases;
@@ -119,7 +138,7 @@ export function phaseName(spec: PhaseSpec): string {
     case 'rate':
       return `${spec.rate} events/s`;
     case 'throughput':
-      return `max throughput ${spec.extract ? 'with' : 'without'} extraction`;
+      return `max throughput ${spec.extract ? 'with' : 'without'} extraction${Number.isFinite(spec.generatorRate) ? ` (generator at ${spec.generatorRate}/s)` : ''}`;
     case 'idle':
       return 'idle';
   }

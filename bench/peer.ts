@@ -14,6 +14,8 @@ export interface PluginTarget {
   library: string;
   /** Run under unshare --mount with the generator's socket bound on /var/run/docker.sock. */
   bindSocket: boolean;
+  /** open_params to pass instead of the generator's socket (null: unix://<socket>, or the bound path). */
+  openParams: string | null;
 }
 
 const WORKER = path.join(__dirname, 'phase-worker.js');
@@ -54,8 +56,11 @@ export function canUnshare(): string | null {
 }
 
 export interface ProbeOutcome {
+  /** get_name / get_version of the library. */
+  name: string;
+  version: string;
   bindSocket: boolean;
-  probe: ProbeResult | null;
+  probe: ProbeResult;
   /** Why the socket had to be bound (the plain attempt's result), or null. */
   reason: string | null;
 }

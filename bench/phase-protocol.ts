@@ -5,6 +5,7 @@
 //   worker → parent  {type:'opened', enginePid}  the plugin is loaded, initialised and opened
 //   parent → worker  {type:'go'}                 the generator's schedule has started: run the loop
 //   worker → parent  {type:'measuring'}          the measured part begins (after any warm-up loop)
+//   worker → parent  {type:'loopDone'}           the measured loop returned (the generator's counters are read now)
 //   worker → parent  {type:'result', result}     the loop is over (sent before close/destroy)
 //   worker → parent  {type:'error', message}     anything failed; the worker exits 1
 
@@ -17,7 +18,8 @@ export type LatencySource = 'ts' | 'payload';
 export type PhaseSpec =
   | { kind: 'probe'; durationS: number }
   | { kind: 'rate'; rate: number; warmupS: number; durationS: number; latencyFrom: LatencySource }
-  | { kind: 'throughput'; warmupS: number; durationS: number; extract: boolean }
+  /** generatorRate: Infinity = flood (as fast as the engine reads), else a fixed rate above capacity. */
+  | { kind: 'throughput'; warmupS: number; durationS: number; extract: boolean; generatorRate: number }
   | { kind: 'idle'; windowS: number };
 
 export interface WorkerRequest {
@@ -79,6 +81,8 @@ export interface RateResult {
 export interface ThroughputResult {
   kind: 'throughput';
   extract: boolean;
+  /** null = flood. */
+  generatorRate: number | null;
   warmupS: number;
   durationS: number;
   /** Measured part only. */
@@ -114,6 +118,9 @@ export interface IdleResult {
 export type PhaseMeasure = ProbeResult | RateResult | ThroughputResult | IdleResult;
 
 export interface WorkerResult {
+  /** get_name / get_version of the library. */
+  name: string;
+  version: string;
   measure: PhaseMeasure;
   plugin: PluginCounters;
   enginePid: number | null;
@@ -128,5 +135,6 @@ export type ToWorker = { type: 'run'; request: WorkerRequest } | { type: 'go' };
 export type FromWorker =
   | { type: 'opened'; enginePid: number | null }
   | { type: 'measuring' }
+  | { type: 'loopDone' }
   | { type: 'result'; result: WorkerResult }
   | { type: 'error'; message: string };

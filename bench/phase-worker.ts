@@ -181,6 +181,7 @@ async function rate(
   if (spec.latencyFrom === 'ts') {
     const r = await instance.runLoop({ durationMs: Math.round(totalS * 1000), fields });
     const engine1 = enginePid === null ? null : sampleCpu(enginePid);
+    await send({ type: 'loopDone' });
     checkLoop(r, what);
     if (r.latencyNs.length !== r.events) {
       throw new Error(`${what}: ${r.events - r.latencyNs.length} events had no ts of their own (host-stamped): use --latency-from payload`);
@@ -190,6 +191,7 @@ async function rate(
   } else {
     const r = await jsLoop(state, instance, totalS, fields);
     const engine1 = enginePid === null ? null : sampleCpu(enginePid);
+    await send({ type: 'loopDone' });
     if (r.error !== null) throw new Error(`${what}: the loop stopped with ${r.rc}: ${r.error}`);
     if (r.withoutTimeNano > 0) throw new Error(`${what}: ${r.withoutTimeNano} events had no "timeNano" in their payload`);
     ({ latencyNs, batchSizes, events, extractCalls, extractedValues } = r);
@@ -232,6 +234,7 @@ async function throughput(
     const engine0 = enginePid === null ? null : sampleCpu(enginePid);
     const r = await instance.runLoop({ durationMs: Math.round(spec.durationS * 1000), fields: loopFields });
     const engine1 = enginePid === null ? null : sampleCpu(enginePid);
+    await send({ type: 'loopDone' });
     checkLoop(r, what);
     const cpu = loopCpu(r, engine0, engine1);
     const wallS = Number(r.elapsedNs) / 1e9;
@@ -239,6 +242,7 @@ async function throughput(
     return {
       kind: 'throughput',
       extract: spec.extract,
+      generatorRate: Number.isFinite(spec.generatorRate) ? spec.generatorRate : null,
       warmupS: spec.warmupS,
       durationS: spec.durationS,
       events: r.events,
@@ -267,6 +271,7 @@ async function idle(instance: PluginInstance, enginePid: number | null, windowS:
   };
   const afterOpen = await window();
   const steady = await window();
+  await send({ type: 'loopDone' });
   return { kind: 'idle', afterOpen, steady };
 }
 
@@ -288,13 +293,18 @@ async function main(): Promise<void> {
   await go;
   const spec = request.spec;
   let measure: PhaseMeasure;
-  if (spec.kind === 'probe') measure = await probe(state, instance, spec.durationS);
+  if (spec.kind === 'probe') {
+    measure = await probe(state, instance, spec.durationS);
+    await send({ type: 'loopDone' });
+  }
   else if (spec.kind === 'rate') measure = await rate(state, instance, enginePid, spec, fields);
   else if (spec.kind === 'throughput') measure = await throughput(instance, enginePid, spec, fields);
   else measure = await idle(instance, enginePid, spec.windowS, fields);
   await send({
     type: 'result',
     result: {
+      name: plugin.info.name,
+      version: plugin.info.version,
       measure,
       plugin: counters(state.metrics()),
       enginePid,

@@ -20,7 +20,7 @@ export interface PhaseOutcome {
   eventsConnections: number;
 }
 
-/** The generator rate a phase needs: its rate, Infinity (flood) for throughput, 0 for idle. */
+/** The generator rate a phase needs: its rate, the throughput phase's (Infinity = flood), 0 for idle. */
 export function generatorRate(spec: PhaseSpec): number {
   switch (spec.kind) {
     case 'probe':
@@ -28,7 +28,7 @@ export function generatorRate(spec: PhaseSpec): number {
     case 'rate':
       return spec.rate;
     case 'throughput':
-      return Infinity;
+      return spec.generatorRate;
     case 'idle':
       return 0;
   }
@@ -121,7 +121,7 @@ export async function runPhase(target: PluginTarget, spec: PhaseSpec, fields: st
     const kill = (): void => void channel?.child.kill('SIGKILL');
     const what = `${target.label} ${spec.kind}`;
     // With the socket bound on /var/run/docker.sock the plugin is told that path, as a daemon default would be.
-    const openParams = target.bindSocket ? 'unix:///var/run/docker.sock' : generator.openParams;
+    const openParams = target.openParams ?? (target.bindSocket ? `unix://${DOCKER_SOCK}` : generator.openParams);
     channel.send({ type: 'run', request: { library: target.library, openParams, fields, spec } });
     await withTimeout(channel.next('opened'), PHASE_SLACK_S, `${what}: open`, kill);
     const measuring = channel.next('measuring');
@@ -133,9 +133,11 @@ export async function runPhase(target: PluginTarget, spec: PhaseSpec, fields: st
       await withTimeout(measuring, PHASE_SLACK_S + spec.warmupS, `${what}: warm-up`, kill);
       generator0 = sampleCpu(generator.pid);
     }
-    const { result } = await withTimeout(channel.next('result'), phaseSeconds(spec) + PHASE_SLACK_S, what, kill);
+    await withTimeout(channel.next('loopDone'), phaseSeconds(spec) + PHASE_SLACK_S, what, kill);
+    // Right as the loop returned: the generator's counters and CPU cover the loop, not the worker's summing up.
     const generatorCpu = cpuBetween(generator0, sampleCpu(generator.pid));
     const stats = await generator.stats();
+    const { result } = await withTimeout(channel.next('result'), PHASE_SLACK_S, `${what}: result`, kill);
     const eventsConnections = generator.eventsConnections;
     // close/destroy in the worker: give it a few seconds (the Go SDK's close can leave a goroutine blocked).
     const exitTimer = setTimeout(kill, 5000);
@@ -153,6 +155,10 @@ export async function runPhase(target: PluginTarget, spec: PhaseSpec, fields: st
 
 const PROBE_S = 1;
 
+function identity(outcome: PhaseOutcome): { name: string; version: string } {
+  return { name: outcome.result.name, version: outcome.result.version };
+}
+
 async function probeOnce(target: PluginTarget, fields: string[]): Promise<{ outcome: PhaseOutcome | null; failure: string | null }> {
   try {
     const outcome = await runPhase(target, { kind: 'probe', durationS: PROBE_S }, fields);
@@ -168,18 +174,26 @@ async function probeOnce(target: PluginTarget, fields: string[]): Promise<{ outc
  * generator's socket in open_params, or (`bind` 'auto' after that failed, or 'always') in a mount namespace
  * with the socket bound on /var/run/docker.sock; and whether it stamps `ts` itself. Throws when neither works.
  */
-export async function probeTarget(label: string, library: string, bind: 'never' | 'auto' | 'always', fields: string[]): Promise<ProbeOutcome> {
-  const plain: PluginTarget = { label, library, bindSocket: false };
+export async function probeTarget(
+  label: string,
+  library: string,
+  openParams: string | null,
+  bind: 'never' | 'auto' | 'always',
+  fields: string[],
+): Promise<ProbeOutcome> {
+  const plain: PluginTarget = { label, library, bindSocket: false, openParams };
   let reason: string | null = null;
   if (bind !== 'always') {
     const { outcome, failure } = await probeOnce(plain, fields);
-    if (failure === null && outcome?.result.measure.kind === 'probe') return { bindSocket: false, probe: outcome.result.measure, reason: null };
+    if (failure === null && outcome?.result.measure.kind === 'probe') return { ...identity(outcome), bindSocket: false, probe: outcome.result.measure, reason: null };
     if (bind === 'never') throw new Error(`${label} (${library}): ${failure ?? 'no probe result'}`);
     reason = failure;
   }
   const unshareProblem = canUnshare();
   if (unshareProblem !== null) throw new Error(`${label}: ${reason ?? ''}; and it cannot run with the socket bound: ${unshareProblem}`);
   const { outcome, failure } = await probeOnce({ ...plain, bindSocket: true }, fields);
-  if (failure === null && outcome?.result.measure.kind === 'probe') return { bindSocket: true, probe: outcome.result.measure, reason: reason ?? '--peer-socket-bind' };
+  if (failure === null && outcome?.result.measure.kind === 'probe') {
+    return { ...identity(outcome), bindSocket: true, probe: outcome.result.measure, reason: reason ?? '--peer-socket-bind' };
+  }
   throw new Error(`${label} (${library}): ${reason !== null ? `with open_params: ${reason}; ` : ''}with the socket bound on ${DOCKER_SOCK}: ${failure ?? 'no probe result'}`);
 }

@@ -21,23 +21,26 @@ export function summariseLatencies(latencyNs: ArrayLike<bigint | number>, skip =
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: 3 });
   let negative = 0;
   let min = Infinity;
+  let max = 0;
   try {
     for (let i = skip; i < latencyNs.length; i++) {
       const ns = Number(latencyNs[i]);
       if (ns < 0) negative++;
       const clamped = Math.max(0, Math.round(ns));
       if (clamped < min) min = clamped;
+      if (clamped > max) max = clamped;
       histogram.recordValue(clamped);
     }
     const count = histogram.totalCount;
-    const at = (p: number): number => (count > 0 ? histogram.getValueAtPercentile(p) / 1e6 : NaN);
+    // The histogram answers with its bucket's highest equivalent value (within 0.1 %): never above the true max.
+    const at = (p: number): number => (count > 0 ? Math.min(histogram.getValueAtPercentile(p), max) / 1e6 : NaN);
     return {
       count,
       p50: at(50),
       p90: at(90),
       p99: at(99),
       p999: at(99.9),
-      max: count > 0 ? histogram.maxValue / 1e6 : NaN,
+      max: count > 0 ? max / 1e6 : NaN,
       min: count > 0 ? min / 1e6 : NaN,
       mean: count > 0 ? histogram.mean / 1e6 : NaN,
       negative,

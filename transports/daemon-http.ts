@@ -1,26 +1,37 @@
-// The one request path to a Docker daemon over HTTP, whatever carries it (unix socket, TCP, TLS: the
-// Connector, ./connector.ts). connect(): GET /version (READY's daemon info), then GET /events (with
-// since=<seconds>.<nanoseconds> when resuming); it resolves when /events answered 200, handing the response
-// to ./http-event-stream.ts.
+// GET /version (READY's daemon info), then GET /events (with since=<seconds>.<nanoseconds> when resuming)
+// to a Docker daemon. dockerode carries the API calls (docker.version(), docker.getEvents()); our
+// Connector (./connector.ts) carries the bytes: docker-modem gets an http.Agent whose createConnection is
+// Connector.open(), so a unix socket, TCP and TLS are made, verified and their failures classified in one
+// place (./daemon-errors.ts). connect() resolves when /events answered 200, handing the response (an
+// IncomingMessage: docker-modem's isStream result) to ./http-event-stream.ts.
 //
-// No API version is pinned: requests use the unversioned paths (/version, /events), which every daemon
-// serves at its own current version, so the same engine works from Docker 20.10 (API 1.41) through 29+
-// (whose minimum API is 1.44). Each request gets its own connection (no keep-alive pool to go stale
-// across daemon restarts).
+// No API version is pinned (the modem's `version` stays unset): requests use the unversioned paths, which
+// every daemon serves at its own current version, so the same engine works from Docker 20.10 (API 1.41)
+// through 29+ (whose minimum API is 1.44). Each request gets its own client, agent and connection (no
+// keep-alive pool to go stale across daemon restarts).
+//
+// docker-modem's constructor reads DOCKER_HOST, DOCKER_CERT_PATH, … whatever options it is given (its
+// defaultOpts()); ./docker-host.ts is the one reader of the environment, so the modem is built from its
+// prototype with explicit fields and its constructor never runs.
 
-import { parseDaemonVersion } from './daemon-version';
+import Modem from 'docker-modem';
+import Docker from 'dockerode';
 import * as http from 'node:http';
-import type { Socket } from 'node:net';
 import { DaemonUnreachableError, EngineError } from '../src/errors';
 import type { Connector } from './connector';
 import { connectTimeout, httpError } from './daemon-errors';
+import { parseDaemonVersion } from './daemon-version';
 import { describeOrigin, type DockerHost } from './docker-host';
 import { HttpEventStream } from './http-event-stream';
 import type { Connection, ConnectRequest, Transport } from './transport';
 
-const ignore = (): void => undefined;
-const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const NANOS_PER_SECOND = 1_000_000_000n;
+
+/** The two calls, as dockerode 5 makes them (@types/dockerode 4 knows neither version(opts) nor a string since). */
+interface DaemonApi {
+  version(opts: { abortSignal: AbortSignal }): Promise<unknown>;
+  getEvents(opts: { since?: string; abortSignal: AbortSignal }): Promise<http.IncomingMessage>;
+}
 
 export class DaemonHttpTransport implements Transport {
   readonly target: string;
@@ -33,129 +44,79 @@ export class DaemonHttpTransport implements Transport {
   }
 
   async connect(request: ConnectRequest): Promise<Connection> {
-    request.signal.throwIfAborted();
-    const versionResponse = await this.get('/version', {}, request);
-    const daemon = await this.readVersion(versionResponse, request);
-    const query: Record<string, string> = request.sinceNano === null ? {} : { since: formatSince(request.sinceNano) };
-    const events = await this.get('/events', query, request);
-    if (events.statusCode !== 200) {
-      const body = await readBody(events, this.host, 'GET /events', request);
-      throw this.answerError('GET /events', events.statusCode ?? 0, body);
-    }
-    return new HttpEventStream(events, { transport: this.target, daemon });
-  }
-
-  /** GET `path` and resolve with the response (any status), within the request's time and stop signal. */
-  private async get(path: string, query: Record<string, string>, request: ConnectRequest): Promise<http.IncomingMessage> {
-    request.signal.throwIfAborted();
-    const what = `GET ${path}`;
-    const attempt = new AbortController();
-    const onStop = (): void => attempt.abort(request.signal.reason);
-    request.signal.addEventListener('abort', onStop, { once: true });
-    const timer = setTimeout(() => attempt.abort(new Error('timeout')), request.timeoutMs);
-    const done = (): void => {
-      clearTimeout(timer);
-      request.signal.removeEventListener('abort', onStop);
-    };
-    const failure = (err: unknown): Error => {
-      done();
-      if (request.signal.aborted) return request.signal.reason instanceof Error ? request.signal.reason : new Error('aborted');
-      if (attempt.signal.aborted) return connectTimeout(this.host, what, request.timeoutMs);
-      if (err instanceof EngineError) return err;
-      return this.connector.failure(err, what);
-    };
-
-    let socket: Socket;
-    try {
-      socket = await this.connector.open(attempt.signal);
-    } catch (err) {
-      throw failure(err);
-    }
-    const search = new URLSearchParams(query).toString();
-    return new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = http.request({
-        createConnection: () => socket,
-        method: 'GET',
-        path: `${this.host.pathPrefix ?? ''}${path}${search === '' ? '' : `?${search}`}`,
-        headers: { Host: this.connector.authority },
-      });
-      const onAbort = (): void => {
-        req.destroy(attempt.signal.reason instanceof Error ? attempt.signal.reason : new Error('aborted'));
-      };
-      attempt.signal.addEventListener('abort', onAbort, { once: true });
-      req.once('response', (res) => {
-        attempt.signal.removeEventListener('abort', onAbort);
-        done();
-        // Whoever reads the response adds its own listener; an error nobody waits for is not a crash.
-        res.on('error', ignore);
-        resolve(res);
-      });
-      req.once('error', (err) => {
-        attempt.signal.removeEventListener('abort', onAbort);
-        req.on('error', ignore);
-        reject(failure(err));
-      });
-      if (attempt.signal.aborted) onAbort();
-      req.end();
-    });
-  }
-
-  /** The daemon's version and API version from a /version response. */
-  private async readVersion(res: http.IncomingMessage, request: ConnectRequest): Promise<{ version: string; apiVersion: string }> {
-    const body = await readBody(res, this.host, 'GET /version', request);
-    if (res.statusCode !== 200) throw this.answerError('GET /version', res.statusCode ?? 0, body);
-    const daemon = parseDaemonVersion(body);
+    const answer = await this.call('GET /version', request, (docker, abortSignal) => docker.version({ abortSignal }));
+    const daemon = parseDaemonVersion(textOf(answer));
     if (daemon === null) {
       const what = this.host.socketPath !== undefined ? "a Docker daemon's socket" : "a Docker daemon's API";
       throw new DaemonUnreachableError(
         `${this.host.url} answered GET /version without a Docker version (${describeOrigin(this.host)}); is it ${what}?`,
       );
     }
-    return daemon;
+    const since = request.sinceNano === null ? {} : { since: formatSince(request.sinceNano) };
+    const events = await this.call('GET /events', request, (docker, abortSignal) => docker.getEvents({ ...since, abortSignal }));
+    return new HttpEventStream(events, { transport: this.target, daemon });
   }
 
-  private answerError(request: string, statusCode: number, body: string): EngineError {
-    return this.connector.answer(statusCode, body) ?? httpError(this.host, request, statusCode, body);
+  /** One dockerode call on its own connection, within the request's time and stop signal; failures → EngineErrors. */
+  private async call<T>(what: string, request: ConnectRequest, send: (docker: DaemonApi, signal: AbortSignal) => Promise<T>): Promise<T> {
+    request.signal.throwIfAborted();
+    const attempt = new AbortController();
+    const onStop = (): void => attempt.abort(request.signal.reason);
+    request.signal.addEventListener('abort', onStop, { once: true });
+    const timer = setTimeout(() => attempt.abort(new Error('timeout')), request.timeoutMs);
+    try {
+      return await send(this.client(attempt.signal), attempt.signal);
+    } catch (err) {
+      if (request.signal.aborted) throw request.signal.reason instanceof Error ? request.signal.reason : new Error('aborted');
+      if (attempt.signal.aborted) throw connectTimeout(this.host, what, request.timeoutMs);
+      if (err instanceof EngineError) throw err;
+      const answer = httpAnswerOf(err);
+      if (answer === null) throw this.connector.failure(err, what);
+      throw this.connector.answer(answer.statusCode, answer.body) ?? httpError(this.host, what, answer.statusCode, answer.body);
+    } finally {
+      clearTimeout(timer);
+      request.signal.removeEventListener('abort', onStop);
+    }
+  }
+
+  /** A dockerode client whose one connection is Connector.open(signal). */
+  private client(signal: AbortSignal): DaemonApi {
+    const agent = new http.Agent({ keepAlive: false });
+    agent.createConnection = (_options, callback) => {
+      this.connector.open(signal).then(
+        (socket) => callback?.(null, socket),
+        (err: Error) => callback?.(err, undefined as never),
+      );
+      return undefined;
+    };
+    const { socketPath, hostname, port, pathPrefix = '' } = this.host;
+    const modem: Modem = Object.assign(Object.create(Modem.prototype) as Modem, {
+      ...(socketPath !== undefined ? { socketPath } : { host: hostname, port }),
+      protocol: 'http', // TLS, if any, is the Connector's socket
+      headers: { Host: this.connector.authority },
+      agent,
+    });
+    // docker-modem resolves dockerode's absolute paths against the host URL, which drops a base path.
+    const dial = modem.dial.bind(modem);
+    modem.dial = (options, callback) => dial({ ...options, path: `${pathPrefix}${options.path}` }, callback);
+    // (@types/dockerode 4 lacks the `modem` option dockerode takes.)
+    return new Docker({ modem } as Docker.DockerOptions) as unknown as DaemonApi;
   }
 }
 
-/** A short response body as text (error answers, /version), bounded and within the request's time. */
-function readBody(res: http.IncomingMessage, host: DockerHost, what: string, request: ConnectRequest): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let bytes = 0;
-    const timer = setTimeout(() => done(connectTimeout(host, what, request.timeoutMs)), request.timeoutMs);
-    const onStop = (): void => done(request.signal.reason as Error);
-    request.signal.addEventListener('abort', onStop, { once: true });
-    const done = (err: Error | null): void => {
-      clearTimeout(timer);
-      request.signal.removeEventListener('abort', onStop);
-      res.off('data', onData);
-      res.off('end', onEnd);
-      res.off('error', onError);
-      // One request per connection: release it once the answer is read.
-      res.destroy();
-      if (err !== null) {
-        reject(
-          err instanceof EngineError || request.signal.aborted
-            ? err
-            : new DaemonUnreachableError(`reading the Docker daemon's answer failed: ${err.message}`, { cause: err }),
-        );
-        return;
-      }
-      resolve(Buffer.concat(parts).toString('utf8'));
-    };
-    const onData = (chunk: Buffer): void => {
-      if (bytes >= MAX_ERROR_BODY_BYTES) return;
-      parts.push(chunk);
-      bytes += chunk.length;
-    };
-    const onEnd = (): void => done(null);
-    const onError = (err: Error): void => done(err);
-    res.on('data', onData);
-    res.once('end', onEnd);
-    res.once('error', onError);
-  });
+/** docker-modem's HTTP error (not 200): its status and the daemon's answer (JSON parsed, or its message for a stream). */
+function httpAnswerOf(err: unknown): { statusCode: number; body: string } | null {
+  const { statusCode, json, message } = err as { statusCode?: unknown; json?: unknown; message?: unknown };
+  if (typeof statusCode !== 'number') return null;
+  if (json !== null && json !== undefined) return { statusCode, body: textOf(json) };
+  // isStream: the answer is only in the message, "(HTTP code <status>) <reason> - <daemon message> ".
+  const cause = typeof message === 'string' ? /^\(HTTP code \d+\) [^-]*- ([\s\S]*) $/.exec(message)?.[1] : undefined;
+  return { statusCode, body: cause ?? '' };
+}
+
+/** A non-stream answer as text: docker-modem hands JSON parsed, anything else as a Buffer. */
+function textOf(answer: unknown): string {
+  return Buffer.isBuffer(answer) ? answer.toString('utf8') : (JSON.stringify(answer) ?? '');
 }
 
 /** Docker's `since` format with full precision: `<seconds>.<nanoseconds, 9 digits>`. */

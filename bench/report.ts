@@ -339,6 +339,18 @@ export function targetsTable(ours: TargetResults, peer: TargetResults | null): s
     go: 'no engine process',
     verdict: verdict(engineRss, limitMiB, true, (x) => fmtMiB(x)),
   });
+  const steadyPhases: Array<Phase<unknown>> = [...ours.rates, ...(ours.idle ? [ours.idle] : [])];
+  const steadyRss = steadyPhases.map((p) => p.enginePeakRssMiB).filter(isNum);
+  if (steadyRss.length > 0 && ours.throughput.length > 0) {
+    const top = Math.max(...steadyRss);
+    rows.push({
+      what: '… the same at the fixed rates and idle only (no flood)',
+      goal: '< 100 MB (95.4 MiB)',
+      ours: fmtMiB(top),
+      go: '–',
+      verdict: verdict(top, limitMiB, true, (x) => fmtMiB(x)),
+    });
+  }
   const flood = ours.throughput.map(overloadRss).filter((x) => x !== null);
   if (flood.length > 0) {
     const growth = Math.max(...flood.map((f) => f.secondHalfGrowth));

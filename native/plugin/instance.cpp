@@ -195,6 +195,7 @@ Instance::Step Instance::handle_control(const FrameReader::Frame& f, std::string
         }
         case frame::Type::Stats: apply_stats(f.payload(), len); return Step::Continue;
         case frame::Type::End:
+            drain_stats();  // the engine sent its final counters (100 % of a file) just before END
             m_pending_rc = SS_PLUGIN_EOF;
             return Step::Continue;
         case frame::Type::Event: return Step::Continue;

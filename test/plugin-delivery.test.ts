@@ -59,6 +59,59 @@ function startCollector(opened: OpenedPlugin) {
   };
 }
 
+type Collector = ReturnType<typeof startCollector>;
+
+function metricOf(opened: OpenedPlugin, name: string): number {
+  return Number(opened.state.metrics().find((m) => m.name === `docker.${name}`)?.value ?? 0);
+}
+
+interface ChurnRun {
+  /** Events the workload's successful operations produced. */
+  expected: string[];
+  /** Workload events delivered through the plugin, in order. */
+  delivered: string[];
+  metrics: Record<string, number>;
+  logs: string[];
+}
+
+/**
+ * Containers and volumes come and go through `run` while `disrupt` strikes ROUNDS times (each after 30
+ * more events arrived); then the last events are let through, `settled` awaited, and the plugin closed.
+ */
+async function churnThrough(
+  opened: OpenedPlugin,
+  prefix: string,
+  run: (...args: string[]) => Promise<string>,
+  image: string,
+  hooks: { disrupt: (round: number, collector: Collector) => Promise<void>; settled: () => boolean },
+): Promise<ChurnRun> {
+  const collector = startCollector(opened);
+  const ours = (e: PluginEvent): boolean => workloadKey(payloadOf(e), prefix) !== null;
+  const workloads = [startVolumeWorkload(run, prefix), startContainerWorkload(run, prefix, image)];
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      await collector.waitForMore(ours, 30);
+      await hooks.disrupt(round, collector);
+    }
+    await collector.waitForMore(ours, 30);
+  } finally {
+    await Promise.all(workloads.map((w) => w.stop()));
+  }
+  const expected = workloads.flatMap((w) => w.expected);
+  const deliveredKeys = (): string[] =>
+    collector.events.map((e) => workloadKey(payloadOf(e), prefix)).filter((k): k is string => k !== null);
+  // Let the last events through; on timeout the tally names what is missing.
+  await collector
+    .waitUntil(() => tally(expected, deliveredKeys()).lost.length === 0, 'complete delivery', 20_000)
+    .catch(() => undefined);
+  await collector.waitUntil(hooks.settled, 'the counters to settle', 10_000);
+  await collector.stop();
+  const metrics = Object.fromEntries(opened.state.metrics().map((m) => [m.name, Number(m.value)]));
+  const logs = opened.state.drainLogs().map((l) => `# ${l.severity} ${l.message}`);
+  opened.shutdown();
+  return { expected, delivered: deliveredKeys(), metrics, logs };
+}
+
 describe('delivery across daemon restarts and engine kills', () => {
   let daemon: TestDaemon;
 
@@ -75,92 +128,49 @@ describe('delivery across daemon restarts and engine kills', () => {
   it(`${ROUNDS} restarts of dockerd while containers and volumes come and go: none lost, none duplicated`, async () => {
     const prefix = `restart${process.pid}`;
     const opened = await openPluginAsync(`unix://${daemon.unixSocket}`);
-    const collector = startCollector(opened);
-    const ours = (e: PluginEvent): boolean => workloadKey(payloadOf(e), prefix) !== null;
-    const dockerHere = (...args: string[]): Promise<string> => daemon.docker(...args);
-    const workloads = [startVolumeWorkload(dockerHere, prefix), startContainerWorkload(dockerHere, prefix, 'local/busybox')];
-    try {
-      for (let round = 0; round < ROUNDS; round++) {
-        await collector.waitForMore(ours, 30);
-        await daemon.restart();
-      }
-      await collector.waitForMore(ours, 30);
-    } finally {
-      await Promise.all(workloads.map((w) => w.stop()));
-    }
-    const expected = workloads.flatMap((w) => w.expected);
-    const deliveredKeys = (): string[] =>
-      collector.events.map((e) => workloadKey(payloadOf(e), prefix)).filter((k): k is string => k !== null);
-    // Let the last events through; on timeout the tally below names what is missing.
-    await collector
-      .waitUntil(() => tally(expected, deliveredKeys()).lost.length === 0, 'complete delivery', 20_000)
-      .catch(() => undefined);
-    const metric = (name: string): number =>
-      Number(opened.state.metrics().find((m) => m.name === `docker.${name}`)?.value ?? 0);
-    // The engine reports its counters at most once a second: wait for the last reconnect to be counted.
-    await collector.waitUntil(() => metric('engine_reconnects') >= ROUNDS, 'reconnect count', 10_000);
-    await collector.stop();
-    const logs = opened.state.drainLogs();
-    const delivered = deliveredKeys();
-    const metrics = Object.fromEntries(opened.state.metrics().map((m) => [m.name, Number(m.value)]));
-    opened.shutdown();
-    const t = tally(expected, delivered);
-    if (t.lost.length > 0) console.log(logs.map((l) => `# ${l.severity} ${l.message}`).join('\n'));
+    const run = await churnThrough(opened, prefix, (...args) => daemon.docker(...args), 'local/busybox', {
+      disrupt: () => daemon.restart(),
+      // The engine reports its counters at most once a second: wait for the last reconnect to be counted.
+      settled: () => metricOf(opened, 'engine_reconnects') >= ROUNDS,
+    });
+    const t = tally(run.expected, run.delivered);
+    if (t.lost.length > 0) console.log(run.logs.join('\n'));
     console.log(
-      `# restarts=${ROUNDS} expected=${expected.length} delivered=${delivered.length} lost=${t.lost.length} ` +
-        `duplicated=${t.duplicated.length} reconnects=${metrics['docker.engine_reconnects']}`,
+      `# restarts=${ROUNDS} expected=${run.expected.length} delivered=${run.delivered.length} lost=${t.lost.length} ` +
+        `duplicated=${t.duplicated.length} reconnects=${run.metrics['docker.engine_reconnects']}`,
     );
     assert.deepEqual({ lost: t.lost, duplicated: t.duplicated }, { lost: [], duplicated: [] });
     // A daemon shutting down stops the containers it runs: kill and stop events the workload did not ask for.
     assert.deepEqual(t.unexpected.filter((k) => !/^container (kill|stop) /.test(k)), []);
-    assert.ok((metrics['docker.engine_reconnects'] ?? 0) >= ROUNDS, 'the engine reconnected after each restart');
+    assert.ok((run.metrics['docker.engine_reconnects'] ?? 0) >= ROUNDS, 'the engine reconnected after each restart');
   });
 
   it(`${ROUNDS} engine kills (SIGKILL) while containers and volumes come and go: none lost, none duplicated`, async () => {
     const prefix = `kill${process.pid}`;
     const since = nowNano() - 1_000_000_000n;
     const opened = await openPluginAsync('');
-    const collector = startCollector(opened);
-    const ours = (e: PluginEvent): boolean => workloadKey(payloadOf(e), prefix) !== null;
-    const restarts = (): number =>
-      Number(opened.state.metrics().find((m) => m.name === 'docker.engine_restarts')?.value ?? 0);
-    const workloads = [startVolumeWorkload(docker, prefix), startContainerWorkload(docker, prefix, TEST_IMAGE)];
-    try {
-      for (let round = 0; round < ROUNDS; round++) {
-        await collector.waitForMore(ours, 30);
+    const run = await churnThrough(opened, prefix, docker, TEST_IMAGE, {
+      disrupt: async (round, collector) => {
         const engine = engineProcesses().find((p) => p.state !== 'Z');
         assert.ok(engine, 'an engine to kill');
         process.kill(engine.pid, 'SIGKILL');
-        await collector.waitUntil(() => restarts() === round + 1, `engine restart ${round + 1}`, 30_000);
-      }
-      await collector.waitForMore(ours, 30);
-    } finally {
-      await Promise.all(workloads.map((w) => w.stop()));
-    }
-    const expected = workloads.flatMap((w) => w.expected);
-    const deliveredKeys = (): string[] =>
-      collector.events.map((e) => workloadKey(payloadOf(e), prefix)).filter((k): k is string => k !== null);
-    // Let the last events through; on timeout the tally below names what is missing.
-    await collector
-      .waitUntil(() => tally(expected, deliveredKeys()).lost.length === 0, 'complete delivery', 20_000)
-      .catch(() => undefined);
-    await collector.stop();
-    const delivered = deliveredKeys();
-    const metrics = Object.fromEntries(opened.state.metrics().map((m) => [m.name, Number(m.value)]));
-    opened.shutdown();
-    const t = tally(expected, delivered);
+        await collector.waitUntil(() => metricOf(opened, 'engine_restarts') === round + 1, `engine restart ${round + 1}`, 30_000);
+      },
+      settled: () => true,
+    });
+    const t = tally(run.expected, run.delivered);
     console.log(
-      `# engine kills=${ROUNDS} expected=${expected.length} delivered=${delivered.length} lost=${t.lost.length} ` +
-        `duplicated=${t.duplicated.length} restarts=${metrics['docker.engine_restarts']}`,
+      `# engine kills=${ROUNDS} expected=${run.expected.length} delivered=${run.delivered.length} lost=${t.lost.length} ` +
+        `duplicated=${t.duplicated.length} restarts=${run.metrics['docker.engine_restarts']}`,
     );
     assert.deepEqual(t, { lost: [], duplicated: [], unexpected: [] });
-    assert.equal(metrics['docker.engine_restarts'], ROUNDS);
+    assert.equal(run.metrics['docker.engine_restarts'], ROUNDS);
     // The daemon was not restarted, so its own record (its last 256 events) holds the end of the run:
     // each of those was delivered exactly once.
     const record = (await daemonEvents(since, nowNano() + 1_000_000_000n))
       .map((line) => workloadKey(line, prefix))
       .filter((k): k is string => k !== null);
     assert.ok(record.length > 100, `the daemon's record has ${record.length} of our events`);
-    for (const key of record) assert.equal(delivered.filter((k) => k === key).length, 1, key);
+    for (const key of record) assert.equal(run.delivered.filter((k) => k === key).length, 1, key);
   });
 });

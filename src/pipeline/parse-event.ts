@@ -69,6 +69,19 @@ export function parseEvent(options: ParseEventOptions): OperatorFunction<Buffer,
     );
 }
 
+const TIME_NANO_KEY = '"timeNano":';
+
+/** The integer right after the last `"timeNano":` in `text`, if it is the one that parses to `value`. */
+function digitsAfterLast(text: string, value: number): bigint | null {
+  const at = text.lastIndexOf(TIME_NANO_KEY);
+  if (at < 0) return null;
+  const start = at + TIME_NANO_KEY.length;
+  let end = start;
+  while (end < text.length && text.charCodeAt(end) >= 0x30 && text.charCodeAt(end) <= 0x39) end++;
+  const digits = text.slice(start, end);
+  return end > start && Number(digits) === value ? BigInt(digits) : null;
+}
+
 function eventTime(text: string, record: Record<string, unknown>): bigint | null {
   const timeNano = record['timeNano'];
   if (typeof timeNano === 'number' && Number.isInteger(timeNano) && timeNano >= 0) {
@@ -76,9 +89,13 @@ function eventTime(text: string, record: Record<string, unknown>): bigint | null
     if (Number.isSafeInteger(timeNano)) {
       found = BigInt(timeNano);
     } else {
-      // The top-level key is the one JSON.parse kept (the last one); find the digits that parse to it.
-      for (const match of text.matchAll(TIME_NANO)) {
-        if (Number(match[1]) === timeNano) found = BigInt(match[1]);
+      // The digits JSON.parse rounded: the daemon writes timeNano last, so look there first; else find the
+      // occurrence that parses to the value JSON.parse kept (the last top-level one).
+      found = digitsAfterLast(text, timeNano);
+      if (found === null) {
+        for (const match of text.matchAll(TIME_NANO)) {
+          if (Number(match[1]) === timeNano) found = BigInt(match[1]);
+        }
       }
     }
     if (found !== null && found <= MAX_TIME_NANO) return found;

@@ -21,6 +21,9 @@ namespace {
 
 constexpr int kFirstPrivateFd = 10;  // keep our fds clear of the child's 0..3
 constexpr int kFramePipeBytes = 1 << 20;
+// V8's young generation: 4 MiB semi-spaces instead of the default 16 keep the engine's RSS about 25 MiB lower
+// at 150k events/s at no CPU cost (bench/README, "Where the engine's time goes").
+constexpr const char* kNodeHeapFlag = "--max-semi-space-size=4";
 
 // Moves fd to a number >= kFirstPrivateFd, close-on-exec.
 int lift(int fd) {
@@ -93,7 +96,8 @@ bool EngineProcess::start(const std::string& node, const std::string& engine, co
     posix_spawnattr_setpgroup(&attr, 0);  // the terminal's Ctrl-C goes to Falco, which then closes us
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 
-    std::vector<char*> argv = {const_cast<char*>(node.c_str()), const_cast<char*>(engine.c_str()), nullptr};
+    std::vector<char*> argv = {const_cast<char*>(node.c_str()), const_cast<char*>(kNodeHeapFlag),
+                               const_cast<char*>(engine.c_str()), nullptr};
     int rc = posix_spawn(&m_pid, node.c_str(), &actions, &attr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);

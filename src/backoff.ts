@@ -5,7 +5,7 @@ export class Backoff {
 
   constructor(
     private readonly initialMs = 100,
-    private readonly maxMs = 5000,
+    private readonly maxMs = 1000,
   ) {
     this.nextMs = initialMs;
   }

@@ -14,24 +14,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tap, type Subscription } from 'rxjs';
 import type { Connection, Transport } from '../transports/transport';
+import type { EngineOptions } from './engine';
 import { Backoff } from './backoff';
-import type { EngineConfig } from './config/config';
 import { asEngineError, type EngineError } from './errors';
-import type { FlowControl, FrameSink } from './frame-sink';
-import type { Logger, RateLimitedReporter } from './log';
+import type { FlowControl } from './frame-sink';
+import type { RateLimitedReporter } from './log';
 import { ResumePoint } from './pipeline/dedupe-after-resume';
 import { dockerEvents } from './pipeline/docker-events';
 import type { DockerEvent } from './pipeline/parse-event';
-import type { Progress, Stats } from './stats';
+import type { Progress } from './stats';
 
-export interface EndpointRunnerOptions {
-  readonly transport: Transport;
-  readonly config: EngineConfig;
-  /** resume.sinceNano of the start request (0n = live). */
-  readonly sinceNano: bigint;
-  readonly sink: FrameSink;
-  readonly stats: Stats;
-  readonly log: Logger;
+/** The engine's options, and what the engine gives each of its endpoints. */
+export interface EndpointRunnerOptions extends EngineOptions {
   /** Where the runner registers its current connection, so a full buffer pauses it. */
   readonly flows: FlowGroup;
   readonly connectTimeoutMs: number;
@@ -39,7 +33,6 @@ export interface EndpointRunnerOptions {
   readonly oversized: RateLimitedReporter;
   /** Fan-in only: the endpoint as given in open_params, added to each event as "host". */
   readonly host: string | null;
-  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
 }
 
 /** How a runner ended: stopped on request, or its source finished for good. */
@@ -54,7 +47,6 @@ interface PumpResult {
 
 /** Events a Docker daemon keeps for since= replays (moby's events ring). */
 const DAEMON_REPLAY_CAPACITY = 256;
-const DEFAULT_BACKOFF = { initialMs: 100, maxMs: 1000 };
 
 const MAX_LOGGED_LINE_CHARS = 2048;
 /** A failing reconnect is logged as a warning once, then at debug, and again at warning this often. */
@@ -95,8 +87,7 @@ export class EndpointRunner {
   /** Runs `connection`, then its successors, until `signal` aborts or the source finishes. */
   async run(connection: Connection, signal: AbortSignal): Promise<RunnerOutcome> {
     const { transport, stats, log } = this.options;
-    const { initialMs, maxMs } = this.options.backoff ?? DEFAULT_BACKOFF;
-    const backoff = new Backoff(initialMs, maxMs);
+    const backoff = new Backoff(this.options.backoff?.initialMs, this.options.backoff?.maxMs);
     let replayUntilNano: bigint | null = null;
     for (;;) {
       const result = await this.pump(connection, signal, replayUntilNano);

@@ -24,7 +24,7 @@ export interface EngineOptions {
   readonly sink: FrameSink;
   readonly stats: Stats;
   readonly log: Logger;
-  /** Reconnect delays (defaults 100 ms → 5 s). */
+  /** Reconnect delays (defaults: src/backoff.ts, 100 ms → 1 s). */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
 }
 

@@ -1,8 +1,8 @@
 // One source of events, from its first connect until the engine stops or the source is finished for good.
 //
 // After READY a stream that ends or breaks (a daemon restart) is re-established with exponential backoff
-// (100 ms doubling to 1 s, back to 100 ms once a connection delivered events), resuming with since= the last
-// timeNano this source delivered; the repeats the daemon replays are dropped
+// (100 ms doubling to 1 s, back to 100 ms once a connection delivered events), resuming with since= shortly
+// before the newest timeNano this source delivered; the repeats the daemon replays are dropped
 // (pipeline/dedupe-after-resume.ts). The wait stays short because the daemon keeps only its last 256 events
 // for since= (none from before its own restart): the sooner the engine is back, the less can be evicted. A
 // replay as long as that buffer means events may have been evicted: counted (replayGaps) and logged. The engine runs one runner for a plain
@@ -65,7 +65,7 @@ export class EndpointRunner {
   };
 
   constructor(private readonly options: EndpointRunnerOptions) {
-    this.resume = new ResumePoint(options.sinceNano);
+    this.resume = new ResumePoint(options.sinceNano, options.deliveredNanos);
     this.hostTag = options.host === null ? null : Buffer.from(`,"host":${JSON.stringify(options.host)}`);
   }
 
@@ -107,7 +107,7 @@ export class EndpointRunner {
       replayUntilNano = BigInt(Date.now()) * 1_000_000n;
       stats.add('reconnects');
       const since = this.resume.sinceNano();
-      log.info('-', `reconnected to ${connection.info.transport}` + (since !== null ? `, resuming after timeNano ${since}` : ''));
+      log.info('-', `reconnected to ${connection.info.transport}` + (since !== null ? `, replaying from timeNano ${since}` : ''));
     }
   }
 

@@ -3,9 +3,9 @@
 // Before READY every failure is final (the caller sends ERROR and exits), so `open` fails fast with the
 // transport's message; a fan-in is READY once every endpoint answered. After READY each source (the one
 // transport, or each endpoint of a fan-in) runs in its own EndpointRunner: its own reconnect loop with
-// backoff, resume point and dedupe (./endpoint-runner.ts). A restart of the engine by the plugin brings one
-// resume.sinceNano, the last event Falco received from any endpoint: every endpoint replays from it and
-// its dedupe drops what is at or before it.
+// backoff, resume point and dedupe (./endpoint-runner.ts). A restart of the engine by the plugin brings
+// resume.sinceNano, the newest event Falco received from any endpoint, and resume.deliveredNano, the times
+// of the last ones: every endpoint replays from shortly before it and its dedupe drops what Falco has.
 
 import type { Connection, Endpoint, Transport } from '../transports/transport';
 import type { EngineConfig } from './config/config';
@@ -21,6 +21,8 @@ export interface EngineOptions {
   readonly config: EngineConfig;
   /** resume.sinceNano of the start request (0n = live). */
   readonly sinceNano: bigint;
+  /** resume.deliveredNano of the start request, if any. */
+  readonly deliveredNanos?: readonly bigint[];
   readonly sink: FrameSink;
   readonly stats: Stats;
   readonly log: Logger;
@@ -68,13 +70,14 @@ export class Engine {
     const { sink, stats, log } = this.options;
     const connections = await this.connectAll(signal);
     if (connections === null) return 'stopped';
+    // Logged first: the plugin has the line by the time open() returns on READY.
+    log.info('-', `connected to ${connections.map((c) => describeConnection(c.info)).join(', ')}` +
+      (this.options.sinceNano > 0n ? `, resuming after timeNano ${this.options.sinceNano}, the newest event Falco has` : ''));
     sink.ready(this.readyInfo(connections));
     stats.setProgress(() => this.progress());
     stats.start();
     const now = BigInt(Date.now()) * 1_000_000n;
     for (const runner of this.runners) runner.markLive(now);
-    log.info('-', `connected to ${connections.map((c) => describeConnection(c.info)).join(', ')}` +
-      (this.options.sinceNano > 0n ? `, replaying events after timeNano ${this.options.sinceNano}` : ''));
 
     // Stops every runner when one fails (a bug: ERR_INTERNAL), not only on the caller's signal.
     const halt = new AbortController();

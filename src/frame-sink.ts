@@ -1,22 +1,24 @@
 // The end of the pipeline: frames to the plugin on fd 3.
 //
-// Batching adapts to the rate by itself: the first frame written in a tick corks the stream and schedules
-// one uncork at the end of the tick (setImmediate). At a low rate each event is thus written on its own,
-// at once; at a high rate everything that arrived in one tick leaves in a single writev.
+// Batching adapts to the rate by itself: event frames are laid out back to back in reused arenas
+// (./frame-arenas.ts), and what a tick added leaves in one write at the end of that tick (setImmediate),
+// or as soon as the arena is full. At a low rate each event is thus written on its own, at once; at a
+// high rate a tick's events leave together.
 //
-// Overflow policy. The stream's write buffer is the engine's only event buffer, bounded by
-// config.bufferBytes. When half of it is in use (Falco is behind) the sink pauses the flow and resumes it on
-// 'drain', when the plugin has taken everything: pull transports (polling, file replay) then stop fetching,
-// so they never lose anything. Push transports (a daemon's event stream) keep reading, on purpose: a
-// daemon drops events silently for a subscriber that does not read for 100 ms, so the engine must stay
-// the one that decides. An event that would take the buffer past bufferBytes is dropped here, newest
-// first, counted (overflowEvents, part of droppedEvents) and logged (ERR_EVENTS_DROPPED, rate-limited).
-// Memory stays bounded by bufferBytes whatever the overload.
+// Overflow policy. The stream's write buffer, plus the frames laid out and not yet written, is the
+// engine's only event buffer, bounded by config.bufferBytes. When half of it is in use (Falco is behind)
+// the sink pauses the flow and resumes it once the plugin has taken everything: pull transports (polling,
+// file replay) then stop fetching, so they never lose anything. Push transports (a daemon's event stream)
+// keep reading, on purpose: a daemon drops events silently for a subscriber that does not read for 100 ms,
+// so the engine must stay the one that decides. An event that would take the buffer past bufferBytes is
+// dropped here, newest first, counted (overflowEvents, part of droppedEvents) and logged
+// (ERR_EVENTS_DROPPED, rate-limited). Memory stays bounded by bufferBytes whatever the overload.
 
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Writable } from 'node:stream';
 import { OutputError, systemErrorCode } from './errors';
+import { FrameArenas } from './frame-arenas';
 import {
   encodeEndFrame,
   encodeErrorFrame,
@@ -50,7 +52,6 @@ export interface FrameSinkOptions {
 }
 
 export class FrameSink implements QueueGauge {
-  private corked = false;
   private broken = false;
   private flow: FlowControl | null = null;
   private paused = false;
@@ -58,19 +59,20 @@ export class FrameSink implements QueueGauge {
   private bufferBytes: number;
   private readonly onQueueChange: () => void;
 
-  private readonly uncork = (): void => {
-    if (!this.corked) return;
-    this.corked = false;
-    this.out.uncork();
+  private readonly arenas = new FrameArenas();
+  private flushScheduled = false;
+
+  private readonly flushAtEndOfTick = (): void => {
+    this.flushScheduled = false;
+    this.flush();
   };
-  private readonly onEventFlushed = (): void => {
-    this.eventsInFlight--;
-    this.onQueueChange();
-  };
-  private readonly onDrain = (): void => {
+  /** After every write: once the plugin has taken everything, spare arenas go and a paused flow resumes. */
+  private readonly afterWrite = (): void => {
+    if (this.queuedBytes > 0) return;
+    this.arenas.trim();
     if (!this.paused) return;
     this.paused = false;
-    this.options.onPause?.(false, this.out.writableLength);
+    this.options.onPause?.(false, 0);
     this.flow?.resume();
   };
 
@@ -100,7 +102,7 @@ export class FrameSink implements QueueGauge {
   }
 
   get queuedBytes(): number {
-    return this.out.writableLength;
+    return this.out.writableLength + this.arenas.pendingBytes;
   }
 
   /** The bound on queued bytes (init_config.bufferBytes, known once the config is read). */
@@ -120,22 +122,28 @@ export class FrameSink implements QueueGauge {
 
   event(event: DockerEvent): void {
     if (this.broken) return;
-    const full = this.out.writableLength + FRAME_HEADER_BYTES + event.payload.length > this.bufferBytes;
+    const frameBytes = FRAME_HEADER_BYTES + event.payload.length;
+    const full = this.queuedBytes + frameBytes > this.bufferBytes;
     // A paused pull source only has its last fetch in flight: let it overshoot rather than lose it.
     if (full && !(this.paused && this.flow?.pausable !== false)) {
       this.options.onOverflow?.(event);
       return;
     }
-    this.corkForThisTick();
-    // One copy per event: a payload is a slice of the chunk it arrived in, which would otherwise stay
-    // alive, whole, for as long as the event waits in the buffer.
-    this.out.write(encodeEventFrame(event.timeNano, event.payload), this.onEventFlushed);
     this.eventsInFlight++;
+    if (FrameArenas.holds(event.payload.length)) {
+      if (!this.arenas.add(event.timeNano, event.payload)) {
+        this.flush();
+        this.arenas.add(event.timeNano, event.payload);
+      }
+      this.scheduleFlush();
+    } else {
+      this.flush();
+      this.writeEvents(encodeEventFrame(event.timeNano, event.payload), 1, null);
+    }
     this.onQueueChange();
-    if (!this.paused && this.out.writableLength > this.bufferBytes / 2) {
+    if (!this.paused && this.queuedBytes > this.bufferBytes / 2) {
       this.paused = true;
-      this.options.onPause?.(true, this.out.writableLength);
-      this.out.once('drain', this.onDrain);
+      this.options.onPause?.(true, this.queuedBytes);
       this.flow?.pause();
     }
   }
@@ -154,7 +162,7 @@ export class FrameSink implements QueueGauge {
 
   /** Writes what is pending and closes fd 3; resolves when done or after `deadlineMs` (a stuck reader). */
   close(deadlineMs: number): Promise<void> {
-    this.uncork();
+    this.flush();
     if (this.broken || this.out.destroyed || this.out.writableEnded) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, deadlineMs);
@@ -165,17 +173,35 @@ export class FrameSink implements QueueGauge {
     });
   }
 
+  /** A control frame: after the events laid out before it. */
   private write(frame: Buffer): void {
     if (this.broken) return;
-    this.corkForThisTick();
-    this.out.write(frame);
+    this.flush();
+    this.out.write(frame, this.afterWrite);
   }
 
-  private corkForThisTick(): void {
-    if (this.corked) return;
-    this.corked = true;
-    this.out.cork();
-    setImmediate(this.uncork);
+  /** Writes the frames laid out so far. */
+  private flush(): void {
+    if (this.broken) return;
+    const taken = this.arenas.take();
+    if (taken === null) return;
+    this.writeEvents(taken.frames, taken.events, taken.release);
+  }
+
+  /** Writes `events` event frames in one buffer; they leave the queue gauge once written. */
+  private writeEvents(frames: Buffer, events: number, release: (() => void) | null): void {
+    this.out.write(frames, () => {
+      release?.();
+      this.eventsInFlight -= events;
+      this.onQueueChange();
+      this.afterWrite();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushAtEndOfTick);
   }
 }
 

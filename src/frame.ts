@@ -71,6 +71,13 @@ export function encodeEventFrame(ts: bigint | null, payload: Buffer): Buffer {
   return encodeFrame(FrameType.EVENT, ts ?? TS_UNKNOWN, payload);
 }
 
+/** Lays an event frame out in `target` at `offset` (room checked by the caller); returns where it ends. */
+export function writeEventFrame(target: Buffer, offset: number, ts: bigint | null, payload: Buffer): number {
+  writeFrameHeader(target, offset, FrameType.EVENT, ts ?? TS_UNKNOWN, payload.length);
+  payload.copy(target, offset + FRAME_HEADER_BYTES);
+  return offset + FRAME_HEADER_BYTES + payload.length;
+}
+
 export function encodeReadyFrame(info: ReadyInfo): Buffer {
   const payload = { protocol: PROTOCOL_VERSION, transport: info.transport, daemon: info.daemon };
   return encodeFrame(FrameType.READY, TS_UNKNOWN, Buffer.from(JSON.stringify(payload)));

@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   const activeSink = sink;
   const statsOutput = openStatsOutput(STATS_FD);
   stats = new Stats(activeSink, (snapshot) => (statsOutput === null ? activeSink.stats(snapshot) : statsOutput.write(encodeStatsFrame(snapshot))));
-  const engine = new Engine({ transport, config, sinceNano: request.sinceNano, sink: activeSink, stats, log });
+  const engine = new Engine({ transport, config, sinceNano: request.sinceNano, deliveredNanos: request.deliveredNanos, sink: activeSink, stats, log });
   const outcome = await engine.run(stop.signal);
   log.debug('-', outcome === 'finished' ? 'source finished; exiting' : 'stopping: stdin closed');
   await exit(EXIT_OK);

@@ -11,8 +11,10 @@ export interface StartRequest {
   /** init_config as the plugin received it, not yet validated. */
   readonly config: unknown;
   readonly openParams: string;
-  /** 0n = start live; else replay after this timeNano. */
+  /** 0n = start live; else the newest timeNano the plugin delivered. */
   readonly sinceNano: bigint;
+  /** The times of the last events the plugin delivered (resume.deliveredNano), if given. */
+  readonly deliveredNanos?: readonly bigint[];
 }
 
 export interface StdinSession {
@@ -98,17 +100,39 @@ export function parseStartRequest(line: string): StartRequest {
   if (typeof openParams !== 'string') {
     throw new StartRequestError(`start request openParams must be a string (got ${JSON.stringify(openParams)})`);
   }
-  return { protocol: PROTOCOL_VERSION, config: req['config'], openParams: openParams.trim(), sinceNano: parseResume(req['resume']) };
+  return { protocol: PROTOCOL_VERSION, config: req['config'], openParams: openParams.trim(), ...parseResume(req['resume']) };
 }
 
-function parseResume(resume: unknown): bigint {
-  if (resume === undefined || resume === null) return 0n;
-  const since = typeof resume === 'object' ? (resume as Record<string, unknown>)['sinceNano'] : undefined;
-  if (typeof since !== 'string' || !/^[0-9]{1,20}$/.test(since) || BigInt(since) > MAX_U64) {
+/** Times the plugin may list in resume.deliveredNano (it sends at most 512). */
+const MAX_DELIVERED_NANOS = 4096;
+
+function parseResume(resume: unknown): Pick<StartRequest, 'sinceNano' | 'deliveredNanos'> {
+  if (resume === undefined || resume === null) return { sinceNano: 0n };
+  const fields = typeof resume === 'object' ? (resume as Record<string, unknown>) : {};
+  const since = fields['sinceNano'];
+  if (!isNanos(since)) {
     throw new StartRequestError(
       `start request resume.sinceNano must be a decimal string of nanoseconds, "0" to start live ` +
         `(got ${JSON.stringify(since)})`,
     );
   }
-  return BigInt(since);
+  const delivered = fields['deliveredNano'];
+  if (delivered === undefined) return { sinceNano: BigInt(since) };
+  if (!Array.isArray(delivered) || delivered.length > MAX_DELIVERED_NANOS) {
+    throw new StartRequestError(
+      `start request resume.deliveredNano must be an array of at most ${MAX_DELIVERED_NANOS} timeNano strings ` +
+        `(got ${Array.isArray(delivered) ? `${delivered.length} items` : JSON.stringify(delivered)})`,
+    );
+  }
+  const bad = delivered.findIndex((t) => !isNanos(t));
+  if (bad >= 0) {
+    throw new StartRequestError(
+      `start request resume.deliveredNano[${bad}] must be a decimal string of nanoseconds (got ${JSON.stringify(delivered[bad])})`,
+    );
+  }
+  return { sinceNano: BigInt(since), deliveredNanos: (delivered as string[]).map((t) => BigInt(t)) };
+}
+
+function isNanos(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9]{1,20}$/.test(value) && BigInt(value) <= MAX_U64;
 }

@@ -80,6 +80,9 @@ test('start request: shape checks', () => {
   const ok = parseStartRequest('{"protocol":1,"config":{},"openParams":" unix:///x.sock ","resume":{"sinceNano":"1795773869230402943"}}');
   assert.equal(ok.openParams, 'unix:///x.sock');
   assert.equal(ok.sinceNano, 1795773869230402943n);
+  assert.equal(ok.deliveredNanos, undefined);
+  const listed = parseStartRequest('{"protocol":1,"resume":{"sinceNano":"20","deliveredNano":["10","20"]}}');
+  assert.deepEqual(listed.deliveredNanos, [10n, 20n]);
   const bad: Array<[string, RegExp]> = [
     ['nope', /not JSON/],
     ['[1]', /must be a JSON object/],
@@ -88,6 +91,8 @@ test('start request: shape checks', () => {
     ['{"protocol":1,"resume":{"sinceNano":12}}', /resume.sinceNano must be a decimal string/],
     ['{"protocol":1,"resume":{"sinceNano":"-1"}}', /resume.sinceNano/],
     ['{"protocol":1,"resume":{"sinceNano":"18446744073709551616"}}', /resume.sinceNano/],
+    ['{"protocol":1,"resume":{"sinceNano":"20","deliveredNano":"10"}}', /resume.deliveredNano must be an array .*\(got "10"\)$/],
+    ['{"protocol":1,"resume":{"sinceNano":"20","deliveredNano":["10",11]}}', /resume.deliveredNano\[1\] must be a decimal string .*\(got 11\)$/],
   ];
   for (const [line, reason] of bad) {
     assert.throws(() => parseStartRequest(line), (err: unknown) => err instanceof StartRequestError && reason.test(err.message), line);

@@ -19,8 +19,8 @@ afterEach(async () => {
   await daemon.close();
 });
 
-function startEngine(config: Record<string, unknown> = {}, sinceNano = '0'): EngineProcess {
-  engine = EngineProcess.start({ config, openParams: daemon.openParams, sinceNano });
+function startEngine(config: Record<string, unknown> = {}, sinceNano = '0', deliveredNano?: string[]): EngineProcess {
+  engine = EngineProcess.start({ config, openParams: daemon.openParams, sinceNano, ...(deliveredNano ? { deliveredNano } : {}) });
   return engine;
 }
 
@@ -103,7 +103,7 @@ test('an event longer than maxEventBytes is dropped, counted, and the stream res
   assert.ok(e.logLines.some((l) => /^warning ERR_EVENT_OVERSIZED dropped an event of \d+ bytes: longer than init_config.maxEventBytes \(1024\)$/.test(l)));
 });
 
-test('stream ends, then breaks: reconnects with since= the last timeNano, no duplicate delivered', async () => {
+test('stream ends, then breaks: reconnects with since= 1 s before the newest timeNano, no duplicate delivered', async () => {
   const e = startEngine();
   await e.waitFrameOfType(TYPE_READY);
   const e1 = eventLine('create', T + 10n, 'a');
@@ -118,17 +118,17 @@ test('stream ends, then breaks: reconnects with since= the last timeNano, no dup
   await e.waitFor(() => (events(e).length === 2 ? true : undefined), '2 events');
   first.res.end();
 
-  // Connection 2: since= the last delivered timeNano; the daemon replays from there (inclusive).
+  // Connection 2: since= 1 s before the newest delivered timeNano; the daemon replays from there (inclusive).
   const second = await daemon.waitEventsRequest(1);
-  assert.equal(second.url.searchParams.get('since'), '1795773869.000000020');
+  assert.equal(second.url.searchParams.get('since'), '1795773868.000000020');
   second.res.write(`${e2}\n${e2b}\n${e3}\n{"Type":"contai`);
   await e.waitFor(() => (events(e).length === 4 ? true : undefined), '4 events');
   second.res.destroy(); // abrupt break, mid-line
 
-  // Connection 3: since= e3's time; replay of e3, then a new event.
+  // Connection 3: since= 1 s before e3's time; replay of e1 to e3, then a new event.
   const third = await daemon.waitEventsRequest(2);
-  assert.equal(third.url.searchParams.get('since'), '1795773869.000000030');
-  third.res.write(`${e3}\n${e4}\n`);
+  assert.equal(third.url.searchParams.get('since'), '1795773868.000000030');
+  third.res.write(`${e1}\n${e2}\n${e2b}\n${e3}\n${e4}\n`);
   await e.waitFor(() => (events(e).length >= 5 ? true : undefined), '5 events');
 
   await waitStats(e, (s) => s['reconnects'] === 2 && s['deliveredEvents'] === 5, 'STATS with 2 reconnects');
@@ -158,22 +158,22 @@ test('reconnect keeps retrying while the daemon is away, then resumes', async ()
   first.res.end();
   const second = await daemon.waitEventsRequest(1);
   assert.equal(refusals, 2);
-  assert.equal(second.url.searchParams.get('since'), '1795773869.000000001');
+  assert.equal(second.url.searchParams.get('since'), '1795773868.000000001');
   await e.waitLog((l) => l.startsWith('info - reconnected to '), 'reconnected');
   assert.equal(e.logLines.filter((l) => l.startsWith('warning ERR_DAEMON_HTTP reconnect attempt 1 failed')).length, 1);
   assert.ok(!e.logLines.some((l) => l.startsWith('warning ERR_DAEMON_HTTP reconnect attempt 2')), 'a repeated failure is not repeated at warning');
 });
 
-test('resume from the plugin: since= on the first request, events at or before it dropped', async () => {
-  const e = startEngine({}, String(T + 20n));
+test('resume from the plugin: since= 1 s before sinceNano; the events it lists dropped, one published late kept', async () => {
+  const e = startEngine({}, String(T + 20n), [String(T + 10n), String(T + 20n)]);
   await e.waitFrameOfType(TYPE_READY);
   const { url, res } = await daemon.waitEventsRequest(0);
-  assert.equal(url.searchParams.get('since'), '1795773869.000000020');
+  assert.equal(url.searchParams.get('since'), '1795773868.000000020');
+  const late = eventLine('attach', T + 15n); // stamped before the newest delivered, published after it
   const fresh = eventLine('die', T + 21n);
-  res.write(`${eventLine('create', T + 10n)}\n${eventLine('start', T + 20n)}\n${fresh}\n`);
-  await e.waitFrameOfType(TYPE_EVENT);
-  await waitStats(e, (s) => s['deliveredEvents'] === 1, 'STATS');
-  assert.deepEqual(payloads(e), [fresh]);
+  res.write(`${eventLine('create', T + 10n)}\n${eventLine('start', T + 20n)}\n${late}\n${fresh}\n`);
+  await waitStats(e, (s) => s['deliveredEvents'] === 2, 'STATS');
+  assert.deepEqual(payloads(e), [late, fresh]);
 });
 
 test('overload on a push stream: the engine keeps reading the daemon, drops what exceeds its buffer, counts and logs it', async () => {

@@ -109,8 +109,8 @@ test('one endpoint drops and reconnects on its own (own since=) while the other 
   refusing = false;
 
   const secondA = await a.waitEventsRequest(1);
-  assert.equal(secondA.url.searchParams.get('since'), '1795773869.000000020', "A resumes after A's own last event, not B's");
-  secondA.res.write(`${a2}\n${a3}\n`); // the daemon replays a2 (since= is inclusive)
+  assert.equal(secondA.url.searchParams.get('since'), '1795773868.000000020', "A resumes from 1 s before A's own newest event, not B's");
+  secondA.res.write(`${a1}\n${a2}\n${a3}\n`); // the daemon replays a1 and a2 (since= is inclusive)
   firstB.res.write(`${b3}\n`);
   await waitCount(e, 6);
   await e.waitFrame((f) => f.type === TYPE_STATS && json(f)['reconnects'] === 1 && json(f)['deliveredEvents'] === 6, 'STATS: 1 reconnect, 6 events');

@@ -187,7 +187,7 @@ test('fake daemon: 500 on the first window → ERR_DAEMON_HTTP, open fails', asy
   assert.equal(e.framesOf(TYPE_READY).length, 0);
 });
 
-test('fake daemon: 500 after READY → ERR_DAEMON_HTTP logged, reconnect resumes after the last event', async () => {
+test('fake daemon: 500 after READY → ERR_DAEMON_HTTP logged, reconnect resumes without repeating the delivered events', async () => {
   const daemon = await fakeDaemon();
   const windows = answerWindows(daemon, (i) => {
     if (i === 2) return `${eventLine('start', T + 10n, 'a')}\n${eventLine('start', T + 20n, 'b')}\n`;
@@ -205,7 +205,7 @@ test('fake daemon: 500 after READY → ERR_DAEMON_HTTP logged, reconnect resumes
   await e.waitLog((l) => l.startsWith('info - reconnected to '), 'the reconnect');
   assert.ok(e.logLines.some((l) => l.startsWith(`warning ERR_DAEMON_HTTP the Docker daemon at poll+${daemon.openParams} answered GET /events with HTTP 500: try later; reconnecting`)));
   await eventually(() => windows.length >= 5, 'a window after the reconnect');
-  assert.equal(windows[4].since, T + 20n, 'the first window after the reconnect replays from the last delivered event');
+  assert.equal(windows[4].since, T + 20n - 1_000_000_000n, 'the first window after the reconnect replays from 1 s before the newest delivered event');
   assert.equal(events(e).length, 2);
 });
 

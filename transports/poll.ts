@@ -20,7 +20,7 @@
 import { parseDaemonVersion } from './daemon-version';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Observable, type Subscriber } from 'rxjs';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { DaemonUnreachableError, EngineError, OpenParamsError, StreamError } from '../src/errors';
 import type { ReadyInfo } from '../src/frame';
 import type { Logger } from '../src/log';
@@ -52,7 +52,9 @@ export class PollTransport implements Transport {
   readonly target: string;
   /** The daemon's address as this transport reaches it (messages name the poll+ form). */
   private readonly host: DockerHost;
-  private readonly dispatcher: Agent;
+  /** Made on the first request: undici is loaded only by an engine that polls. */
+  private dispatcher: Agent | null = null;
+  private readonly agentOptions: Agent.Options;
   private readonly origin: string;
   /** init_config.pollIntervalMs: from the start of one window to the start of the next. */
   readonly intervalMs: number;
@@ -78,11 +80,11 @@ export class PollTransport implements Transport {
     this.intervalMs = context.config.pollIntervalMs;
     this.log = context.log;
     if (parsed.socketPath !== undefined) {
-      this.dispatcher = new Agent({ connect: { socketPath: parsed.socketPath } });
+      this.agentOptions = { connect: { socketPath: parsed.socketPath } };
       this.origin = 'http://localhost';
     } else {
       const hostname = parsed.hostname ?? 'localhost';
-      this.dispatcher = new Agent();
+      this.agentOptions = {};
       this.origin = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${parsed.port ?? 2375}${parsed.pathPrefix ?? ''}`;
     }
   }
@@ -159,7 +161,9 @@ export class PollTransport implements Transport {
     const what = `GET ${path.split('?')[0]}`;
     const attempt = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
     try {
-      return await request(`${this.origin}${path}`, {
+      const undici = await import('undici');
+      this.dispatcher ??= new undici.Agent(this.agentOptions);
+      return await undici.request(`${this.origin}${path}`, {
         dispatcher: this.dispatcher,
         method: 'GET',
         signal: attempt,

@@ -54,7 +54,7 @@ Instance::~Instance() {
     m_plugin.metrics().buffered_bytes.store(0);
 }
 
-std::string Instance::start_request(uint64_t since_nano) const {
+std::string Instance::start_request() const {
     rapidjson::StringBuffer sb;
     rapidjson::Writer<rapidjson::StringBuffer> w(sb);
     w.StartObject();
@@ -66,9 +66,16 @@ std::string Instance::start_request(uint64_t since_nano) const {
     w.String(m_params.c_str(), rapidjson::SizeType(m_params.size()));
     w.Key("resume");
     w.StartObject();
+    const auto write_nanos = [&w](uint64_t ts) {
+        const std::string text = std::to_string(ts);
+        w.String(text.c_str(), rapidjson::SizeType(text.size()));
+    };
     w.Key("sinceNano");
-    const std::string since = std::to_string(since_nano);
-    w.String(since.c_str(), rapidjson::SizeType(since.size()));
+    write_nanos(m_delivered.newest());
+    w.Key("deliveredNano");
+    w.StartArray();
+    m_delivered.for_each(write_nanos);
+    w.EndArray();
     w.EndObject();
     w.EndObject();
     return sb.GetString();
@@ -76,16 +83,16 @@ std::string Instance::start_request(uint64_t since_nano) const {
 
 bool Instance::open(const std::string& params, std::string& error) {
     m_params = params;
-    return start_engine(0, error);
+    return start_engine(error);
 }
 
-bool Instance::start_engine(uint64_t since_nano, std::string& error) {
+bool Instance::start_engine(std::string& error) {
     const Config& cfg = m_plugin.config();
     m_stats_reader.reset();
     m_ready = false;
     m_log_eof = false;
     m_log_partial.clear();
-    if (!m_engine.start(cfg.node_path, cfg.engine_path, start_request(since_nano), error)) {
+    if (!m_engine.start(cfg.node_path, cfg.engine_path, start_request(), error)) {
         error = "ERR_ENGINE_SPAWN: " + error;
         return false;
     }
@@ -94,14 +101,14 @@ bool Instance::start_engine(uint64_t since_nano, std::string& error) {
 }
 
 // The engine died while streaming (killed, crashed): start a new one that
-// resumes after the last event Falco received.
+// resumes after the events Falco received (DeliveredTimes).
 bool Instance::restart_engine(std::string& error) {
     m_plugin.logger().log(SS_PLUGIN_LOG_SEV_WARNING, "the engine " + m_exit_reason + "; restarting it, resuming after " +
-                                                         std::to_string(m_last_ts) + recent_logs());
+                                                         std::to_string(m_delivered.newest()) + recent_logs());
     m_reader.reset();
     m_engine_exited = false;
     m_plugin.metrics().engine_restarts.fetch_add(1, std::memory_order_relaxed);
-    if (start_engine(m_last_ts, error)) {
+    if (start_engine(error)) {
         m_failed_restarts = 0;
         return true;
     }
@@ -284,13 +291,15 @@ ss_plugin_rc Instance::next_batch(uint32_t* nevts, ss_plugin_event*** evts) {
         return rc;
     }
     uint64_t bytes = 0;
-    for (const ss_plugin_event* e : m_batch) bytes += e->len - frame::kHeaderSize;
+    for (const ss_plugin_event* e : m_batch) {
+        bytes += e->len - frame::kHeaderSize;
+        if (e->ts != frame::kUnknownTs) m_delivered.record(e->ts);
+    }
     metrics.events_delivered.fetch_add(m_batch.size(), std::memory_order_relaxed);
     metrics.bytes_delivered.fetch_add(bytes, std::memory_order_relaxed);
     metrics.batches.fetch_add(1, std::memory_order_relaxed);
     const uint64_t last_ts = m_batch.back()->ts;
     if (last_ts != frame::kUnknownTs) {
-        m_last_ts = last_ts;
         const uint64_t now = realtime_ns();
         if (now > last_ts) metrics.last_event_delay_us.store((now - last_ts) / 1000, std::memory_order_relaxed);
     }

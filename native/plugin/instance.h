@@ -2,6 +2,7 @@
 #pragma once
 
 #include "falco_plugin_abi.h"
+#include "delivered_times.h"
 #include "engine_process.h"
 #include "frame_reader.h"
 
@@ -31,8 +32,8 @@ public:
 private:
     enum class Step { Continue, Ready, Failed };
 
-    std::string start_request(uint64_t since_nano) const;
-    bool start_engine(uint64_t since_nano, std::string& error);
+    std::string start_request() const;
+    bool start_engine(std::string& error);
     bool restart_engine(std::string& error);
     bool wait_ready(std::string& error);
     // Takes complete frames from the buffer into the batch; control frames are handled here.
@@ -56,7 +57,7 @@ private:
     bool m_engine_exited = false;   // while streaming, without END or ERROR: restart it
     std::string m_exit_reason;
     uint32_t m_failed_restarts = 0;  // consecutive
-    uint64_t m_last_ts = 0;
+    DeliveredTimes m_delivered;
     bool m_has_progress = false;
     uint32_t m_progress_pct = 0;
     std::string m_progress_text;          // ts of the last event handed to Falco: where a restart resumes

@@ -1,54 +1,60 @@
 // Stage 3: after a (re)connect with `since=`, drop the events the plugin already has.
 //
-// The daemon replays from `since` inclusive, so the first events of a resumed stream repeat what was
-// delivered before the break. ResumePoint remembers the latest delivered timeNano and the payloads delivered
-// at exactly that time; at each connect it hands out a boundary, and the stage drops, on that connection:
-//   - events before the boundary's time;
-//   - events at exactly that time that are byte-identical to one delivered at that time (two different
-//     events may share a timeNano; only true repeats are dropped);
-//   - at the engine's start with resume.sinceNano, every event at or before it (the plugin has them and
-//     the engine does not know their bytes).
+// A Docker daemon stamps an event before it publishes it, so two events published by different goroutines
+// can reach a subscriber out of timeNano order (seen here: a volume event between container events, a few
+// microseconds "late"). And the daemon replays `since=T` by walking its buffer back from the newest event
+// to the first one older than T. Resuming right after the newest delivered event would therefore lose an
+// out-of-order event that arrived after it, and resuming after the last one would repeat a newer event
+// delivered before it. So the resume point remembers the last DELIVERED_MEMORY events delivered (their
+// timeNano, and their bytes when the engine has them), asks the daemon to replay from REPLAY_MARGIN_NANO
+// before the newest of them, and at each connect hands out a boundary; the stage drops, on that connection:
+//   - events before the replay's start (delivered, or lost in a disorder wider than the margin);
+//   - events remembered as delivered: byte-identical to one delivered at the same time, or, at the
+//     engine's start with the plugin's resume.deliveredNano (times only: the engine never saw their bytes),
+//     at the same time as one of them.
 // Events without a time always pass. The boundary is fixed per connection, so events that arrive slightly
 // out of order in the live stream after the replay are never mistaken for repeats of each other.
 
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
 import type { DockerEvent } from './parse-event';
 
+/** How far before the newest delivered event a replay starts: far wider than the daemon's disorder. */
+export const REPLAY_MARGIN_NANO = 1_000_000_000n;
+/** Delivered events remembered: twice the daemon's replay buffer (256). */
+export const DELIVERED_MEMORY = 512;
+
 export interface ResumeBoundary {
-  /** Drop events before this time (null: drop nothing). */
-  readonly timeNano: bigint | null;
-  /** Drop events at exactly timeNano too (resume from the plugin, whose payloads are unknown). */
-  readonly dropEqual: boolean;
-  /** Payloads delivered at exactly timeNano: a byte-identical event at that time is a repeat. */
-  readonly payloadsAtTime: readonly Buffer[];
+  /** Drop events before this time (null: drop nothing, and nothing is remembered). */
+  readonly fromNano: bigint | null;
+  /** Delivered events at or after fromNano, by time: their payloads, null when only the time is known. */
+  readonly delivered: ReadonlyMap<bigint, readonly (Buffer | null)[]>;
 }
 
-/** Remembering more identical-time payloads than this is pointless: Docker never emits that many at once. */
-const MAX_PAYLOADS_AT_TIME = 256;
+interface Delivered {
+  readonly timeNano: bigint;
+  readonly payload: Buffer | null;
+}
 
 export class ResumePoint {
-  private lastNano: bigint | null;
-  private dropEqual: boolean;
-  private payloadsAtLast: Buffer[] = [];
+  /** The last DELIVERED_MEMORY delivered events, oldest first (a ring once full). */
+  private readonly ring: Delivered[] = [];
+  private next = 0;
+  private newestNano: bigint | null = null;
   private liveSince: bigint | null = null;
 
-  /** `sinceNano` from the start request: 0n = live (nothing to skip). */
-  constructor(sinceNano: bigint) {
-    this.lastNano = sinceNano > 0n ? sinceNano : null;
-    this.dropEqual = sinceNano > 0n;
+  /**
+   * From the start request: `sinceNano` (0n = live) is the newest event the plugin delivered,
+   * `deliveredNanos` the times of the last ones it delivered (when absent: sinceNano alone).
+   */
+  constructor(sinceNano: bigint, deliveredNanos?: readonly bigint[]) {
+    if (sinceNano <= 0n) return;
+    for (const t of deliveredNanos ?? [sinceNano]) this.remember({ timeNano: t, payload: null });
+    this.remember({ timeNano: sinceNano, payload: null });
   }
 
   /** An event was delivered. */
   record(event: DockerEvent): void {
-    const t = event.timeNano;
-    if (t === null) return;
-    if (this.lastNano === null || t > this.lastNano) {
-      this.lastNano = t;
-      this.dropEqual = false;
-      this.payloadsAtLast = [event.payload];
-    } else if (t === this.lastNano && this.payloadsAtLast.length < MAX_PAYLOADS_AT_TIME) {
-      this.payloadsAtLast.push(event.payload);
-    }
+    if (event.timeNano !== null) this.remember({ timeNano: event.timeNano, payload: event.payload });
   }
 
   /**
@@ -62,11 +68,42 @@ export class ResumePoint {
 
   /** The time to ask the daemon to replay from, or null for "live only". */
   sinceNano(): bigint | null {
-    return this.lastNano ?? this.liveSince;
+    return this.replayFrom() ?? this.liveSince;
   }
 
   boundary(): ResumeBoundary {
-    return { timeNano: this.lastNano, dropEqual: this.dropEqual, payloadsAtTime: this.payloadsAtLast.slice() };
+    const fromNano = this.replayFrom();
+    const delivered = new Map<bigint, (Buffer | null)[]>();
+    if (fromNano !== null) {
+      for (const d of this.ring) {
+        if (d.timeNano < fromNano) continue;
+        const same = delivered.get(d.timeNano);
+        if (same === undefined) delivered.set(d.timeNano, [d.payload]);
+        else same.push(d.payload);
+      }
+    }
+    return { fromNano, delivered };
+  }
+
+  /**
+   * REPLAY_MARGIN_NANO before the newest delivered event, but never before the oldest one remembered
+   * (older ones could not be told from new events).
+   */
+  private replayFrom(): bigint | null {
+    if (this.newestNano === null) return null;
+    let from = this.newestNano - REPLAY_MARGIN_NANO;
+    if (this.ring.length === DELIVERED_MEMORY) {
+      const oldest = this.ring.reduce((min, d) => (d.timeNano < min ? d.timeNano : min), this.newestNano);
+      if (oldest > from) from = oldest;
+    }
+    return from < 0n ? 0n : from;
+  }
+
+  private remember(d: Delivered): void {
+    if (this.ring.length < DELIVERED_MEMORY) this.ring.push(d);
+    else this.ring[this.next] = d;
+    this.next = (this.next + 1) % DELIVERED_MEMORY;
+    if (this.newestNano === null || d.timeNano > this.newestNano) this.newestNano = d.timeNano;
   }
 }
 
@@ -75,17 +112,20 @@ export function dedupeAfterResume(
   boundary: ResumeBoundary,
   onRepeat: (event: DockerEvent) => void = () => undefined,
 ): MonoTypeOperatorFunction<DockerEvent> {
-  const { timeNano: limit, dropEqual, payloadsAtTime } = boundary;
-  if (limit === null) return (source) => source;
+  const { fromNano, delivered } = boundary;
+  if (fromNano === null) return (source) => source;
+  const isRepeat = (event: DockerEvent): boolean => {
+    const t = event.timeNano;
+    if (t === null) return false;
+    if (t < fromNano) return true;
+    const same = delivered.get(t);
+    return same !== undefined && same.some((p) => p === null || p.equals(event.payload));
+  };
   return (source) =>
     new Observable<DockerEvent>((subscriber) =>
       source.subscribe({
         next: (event) => {
-          const t = event.timeNano;
-          const repeat =
-            t !== null &&
-            (t < limit || (t === limit && (dropEqual || payloadsAtTime.some((p) => p.equals(event.payload)))));
-          if (repeat) onRepeat(event);
+          if (isRepeat(event)) onRepeat(event);
           else subscriber.next(event);
         },
         error: (err) => subscriber.error(err),

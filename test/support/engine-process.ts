@@ -64,6 +64,7 @@ export interface StartRequestInput {
   config?: unknown;
   openParams?: string;
   sinceNano?: string;
+  deliveredNano?: string[];
 }
 
 export function startRequestLine(input: StartRequestInput): string {
@@ -71,7 +72,7 @@ export function startRequestLine(input: StartRequestInput): string {
     protocol: 1,
     config: input.config ?? {},
     openParams: input.openParams ?? '',
-    resume: { sinceNano: input.sinceNano ?? '0' },
+    resume: { sinceNano: input.sinceNano ?? '0', ...(input.deliveredNano !== undefined ? { deliveredNano: input.deliveredNano } : {}) },
   })}\n`;
 }
 

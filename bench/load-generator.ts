@@ -282,6 +282,7 @@ export class FakeDockerDaemon {
   private immediate: NodeJS.Immediate | null = null;
   private waitingForDrain = false;
   private closed = false;
+  private halted = false;
   private readonly ring: EventRing | null;
   private readonly counters: Omit<GeneratorStats, 'rate' | 'elapsedS' | 'achievedRate'> = {
     emitted: 0,
@@ -329,6 +330,15 @@ export class FakeDockerDaemon {
   stats(): GeneratorStats {
     const elapsedS = this.t0 === null ? 0 : Number(process.hrtime.bigint() - this.t0) / 1e9;
     return { rate: this.rate, ...this.counters, elapsedS, achievedRate: elapsedS > 0 ? this.counters.emitted / elapsedS : 0 };
+  }
+
+  /** Stops emitting for good; clients stay connected (no reconnect, no end of stream). */
+  halt(): void {
+    this.halted = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.immediate !== null) clearImmediate(this.immediate);
+    this.immediate = null;
   }
 
   async close(): Promise<void> {
@@ -380,7 +390,7 @@ export class FakeDockerDaemon {
    */
   private readonly floodTick = (): void => {
     this.immediate = null;
-    if (this.closed) return;
+    if (this.closed || this.halted) return;
     for (let i = 0; i < FLOOD_WRITES_PER_TURN; i++) {
       if (this.clients.size === 0) return;
       const full = this.emit(FLOOD_CHUNK_EVENTS);
@@ -390,7 +400,7 @@ export class FakeDockerDaemon {
           full.off('drain', resume);
           full.off('close', resume);
           this.waitingForDrain = false;
-          if (!this.closed) this.immediate = setImmediate(this.floodTick);
+          if (!this.closed && !this.halted) this.immediate = setImmediate(this.floodTick);
         };
         full.on('drain', resume);
         full.on('close', resume);
@@ -411,6 +421,7 @@ export class FakeDockerDaemon {
 
   private readonly tick = (): void => {
     this.timer = null;
+    if (this.halted) return;
     const nowMono = process.hrtime.bigint();
     const t0 = this.t0!;
     const dueNow = Math.floor(Number(nowMono - t0) / this.intervalNs);
@@ -450,7 +461,7 @@ export class FakeDockerDaemon {
 
 // ------------------------------------------------------------------ child process side
 
-type ParentMessage = { type: 'start' } | { type: 'stats' } | { type: 'stop' };
+type ParentMessage = { type: 'start' } | { type: 'stats' } | { type: 'halt' } | { type: 'stop' };
 type ChildMessage =
   | { type: 'listening'; socketPath: string }
   | { type: 'connected' }
@@ -484,6 +495,10 @@ export async function serveForParent(argv: string[]): Promise<void> {
   process.on('message', (m: ParentMessage) => {
     if (m.type === 'start') daemon.start();
     else if (m.type === 'stats') send({ type: 'stats', stats: daemon.stats() });
+    else if (m.type === 'halt') {
+      daemon.halt();
+      send({ type: 'stats', stats: daemon.stats() });
+    }
     else if (m.type === 'stop') void stop();
   });
   // The parent went away (crashed, killed): do not outlive it.
@@ -567,6 +582,13 @@ export class LoadGenerator {
     return m.stats;
   }
 
+  /** Stops emitting for good, the connections left open; resolves with the final counters. */
+  async halt(timeoutMs = 5000): Promise<GeneratorStats> {
+    const m = await this.request('halt', timeoutMs);
+    if (m.type !== 'stats') throw new Error('unexpected answer from the load generator');
+    return m.stats;
+  }
+
   /** Stops the generator and waits for its exit (SIGKILL after `timeoutMs`). */
   async stop(timeoutMs = 5000): Promise<void> {
     if (this.exited) return;
@@ -578,15 +600,16 @@ export class LoadGenerator {
     await fs.rm(path.dirname(this.socketPath), { recursive: true, force: true });
   }
 
-  private request(type: 'stats', timeoutMs: number): Promise<ChildMessage> {
+  /** Sends `type`; resolves with the answer, a 'stats' message for both. */
+  private request(type: 'stats' | 'halt', timeoutMs: number): Promise<ChildMessage> {
     return new Promise<ChildMessage>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the load generator did not answer '${type}' within ${timeoutMs} ms`)), timeoutMs);
-      const queue = this.waiting.get(type) ?? [];
+      const queue = this.waiting.get('stats') ?? [];
       queue.push((m) => {
         clearTimeout(timer);
         resolve(m);
       });
-      this.waiting.set(type, queue);
+      this.waiting.set('stats', queue);
       this.child.send({ type } satisfies ParentMessage);
     });
   }

@@ -11,10 +11,19 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Plugin } from '../native/loader/index.js';
+import { parseConfig } from '../src/config/config';
 import { killLoadGenerators, LoadGenerator } from './load-generator';
 import { findEngine, machineInfo, peakRssMiB } from './processes';
+import { Progress } from './progress';
+import { rssTrend, type RssTrend } from './report';
 
 const ROOT = path.resolve(__dirname, '../..');
+const MIB = 1024 * 1024;
+const OVERFLOW_METRIC = 'docker.engine_overflow_events';
+/** Longer than the engine's STATS interval (src/stats.ts). */
+const STATS_SETTLE_MS = 1500;
+
+const consumerLabel = (factor: number): string => (factor === 1 ? 'keeps up' : `${factor}× slower than the load`);
 
 interface OverloadResult {
   factor: number;
@@ -22,7 +31,8 @@ interface OverloadResult {
   delivered: number;
   overflowDropped: number;
   engineRssPeakMiB: number | null;
-  engineRssMaxSampledMiB: number;
+  /** The engine's VmRSS every 200 ms while the load ran: first, last, peak, growth. */
+  engineRss: RssTrend | null;
   loopRssPeakMiB: number | null;
 }
 
@@ -35,16 +45,17 @@ function rssMiB(pid: number): number {
   }
 }
 
-async function runOnce(library: string, rate: number, factor: number, durationS: number): Promise<OverloadResult> {
+async function runOnce(library: string, rate: number, factor: number, durationS: number, progress: Progress): Promise<OverloadResult> {
+  progress.start(consumerLabel(factor), durationS + 2);
   const generator = await LoadGenerator.start(rate);
   const plugin = new Plugin(library);
   const state = plugin.init('{}');
   const instance = await state.openAsync(generator.openParams);
   const engine = findEngine();
   let delivered = 0;
-  let maxSampled = 0;
+  const samples: number[] = [];
   const sampler = setInterval(() => {
-    if (engine !== null) maxSampled = Math.max(maxSampled, rssMiB(engine));
+    if (engine !== null) samples.push(rssMiB(engine));
   }, 200);
   generator.begin();
   const startedAt = performance.now();
@@ -56,30 +67,35 @@ async function runOnce(library: string, rate: number, factor: number, durationS:
     // Falco slowed down to rate / factor: wait until the schedule allows the next batch.
     const aheadMs = (delivered / consumeRate) * 1000 - (performance.now() - startedAt);
     if (factor > 1 && aheadMs > 0) await sleep(aheadMs);
-    process.stdout.write(`\r  ${factor}× overload: ${((performance.now() - startedAt) / 1000).toFixed(0)} s, ${delivered} delivered, engine ${rssMiB(engine ?? 0).toFixed(0)} MiB   `);
   }
   clearInterval(sampler);
-  const emitted = (await generator.stats()).emitted;
-  await generator.stop();
-  // Drain what the engine still holds: its counters travel behind the queued events.
-  for (let idle = 0; idle < 20; ) {
+  const emitted = (await generator.halt()).emitted;
+  // Drain what the engine still holds, until neither events nor counters move for longer than the engine's
+  // STATS interval (1 s): the last drops are counted in its last STATS frame.
+  const overflowCount = (): number => Number(state.metrics().find((m) => m.name === OVERFLOW_METRIC)?.value ?? 0);
+  let lastChangeAt = performance.now();
+  let lastOverflow = overflowCount();
+  while (performance.now() - lastChangeAt < STATS_SETTLE_MS) {
     const batch = await instance.nextBatch();
     delivered += batch.events.length;
-    idle = batch.events.length === 0 ? idle + 1 : 0;
+    const overflow = overflowCount();
+    if (batch.events.length > 0 || overflow !== lastOverflow) lastChangeAt = performance.now();
+    lastOverflow = overflow;
   }
+  await generator.stop();
   const metrics = Object.fromEntries(state.metrics().map((m) => [m.name, Number(m.value)]));
   const engineRssPeakMiB = engine === null ? null : peakRssMiB(engine);
   instance.close();
   state.destroy();
   plugin.unload();
-  process.stdout.write('\n');
+  progress.finish(`${consumerLabel(factor)}: ${delivered} delivered, engine peak ${engineRssPeakMiB?.toFixed(1) ?? '–'} MiB`);
   return {
     factor,
     emitted,
     delivered,
-    overflowDropped: metrics['docker.engine_overflow_events'] ?? 0,
+    overflowDropped: metrics[OVERFLOW_METRIC] ?? 0,
     engineRssPeakMiB,
-    engineRssMaxSampledMiB: maxSampled,
+    engineRss: rssTrend(samples),
     loopRssPeakMiB: peakRssMiB('self'),
   };
 }
@@ -97,17 +113,23 @@ async function main(): Promise<void> {
   const factor = Number(values.factor);
   const durationS = Number(values.duration);
   const library = values.plugin ?? '';
-  const results = [await runOnce(library, rate, 1, Math.min(durationS, 10)), await runOnce(library, rate, factor, durationS)];
+  const keepUpS = Math.min(durationS, 10);
+  const progress = new Progress(keepUpS + durationS + 4, 2);
+  const results = [
+    await runOnce(library, rate, 1, keepUpS, progress),
+    await runOnce(library, rate, factor, durationS, progress),
+  ];
+  progress.stop();
   const mib = (x: number | null): string => (x === null ? '–' : x.toFixed(1));
   const table = [
-    `| consumer | emitted | delivered | dropped (overflow) | lost otherwise | engine peak RSS MiB | loop process peak RSS MiB |`,
-    `|---|---:|---:|---:|---:|---:|---:|`,
+    `| consumer | emitted | delivered | dropped (overflow) | lost otherwise | engine peak RSS MiB | engine RSS first → last MiB | growth (2nd half peak − 1st half) MiB | loop process peak RSS MiB |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|`,
     ...results.map(
       (r) =>
-        `| ${r.factor === 1 ? 'keeps up' : `${r.factor}× slower than the load`} | ${r.emitted} | ${r.delivered} | ${r.overflowDropped} | ${r.emitted - r.delivered - r.overflowDropped} | ${mib(r.engineRssPeakMiB)} | ${mib(r.loopRssPeakMiB)} |`,
+        `| ${consumerLabel(r.factor)} | ${r.emitted} | ${r.delivered} | ${r.overflowDropped} | ${r.emitted - r.delivered - r.overflowDropped} | ${mib(r.engineRssPeakMiB)} | ${mib(r.engineRss?.first ?? null)} → ${mib(r.engineRss?.last ?? null)} | ${r.engineRss === null ? '–' : `${r.engineRss.secondHalfGrowth >= 0 ? '+' : ''}${mib(r.engineRss.secondHalfGrowth)}`} | ${mib(r.loopRssPeakMiB)} |`,
     ),
   ].join('\n');
-  console.log(`\noverload at ${rate} events/s for ${durationS} s (init_config defaults: bufferBytes 16 MiB)\n\n${table}`);
+  console.log(`\noverload at ${rate} events/s for ${durationS} s (init_config defaults: bufferBytes ${parseConfig({}).bufferBytes / MIB} MiB)\n\n${table}`);
   mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(
     path.join(ROOT, 'bench', 'results', 'overload.json'),

@@ -98,12 +98,24 @@ export function peakRss(t: TargetResults): { loop: number | null; engine: number
   return { loop: max(phases.map((p) => p.loopPeakRssMiB)), engine: max(phases.map((p) => p.enginePeakRssMiB)) };
 }
 
-/** Engine RSS under the flood (throughput phases): first sample, last, and the growth of the second half's peak over the first half's. */
-export function overloadRss(p: Phase<ThroughputResult>): { first: number; last: number; peak: number; secondHalfGrowth: number } | null {
-  const s = p.measure.engineRssMiB;
+export interface RssTrend {
+  first: number;
+  last: number;
+  peak: number;
+  /** Peak of the second half of the samples minus the peak of the first half: ~0 when memory is flat. */
+  secondHalfGrowth: number;
+}
+
+/** RSS samples taken at a fixed interval → their trend; null for fewer than 4 samples. */
+export function rssTrend(s: readonly number[]): RssTrend | null {
   if (s.length < 4) return null;
   const half = Math.floor(s.length / 2);
   return { first: s[0], last: s[s.length - 1], peak: Math.max(...s), secondHalfGrowth: Math.max(...s.slice(half)) - Math.max(...s.slice(0, half)) };
+}
+
+/** Engine RSS under the flood (throughput phases). */
+export function overloadRss(p: Phase<ThroughputResult>): RssTrend | null {
+  return rssTrend(p.measure.engineRssMiB);
 }
 
 // ------------------------------------------------------------------ per-plugin tables

@@ -18,6 +18,8 @@ export interface Options {
   throughputS: number;
   /** The generator's rate in those phases: Infinity = flood. */
   throughputRate: number;
+  /** Seconds of the overload phase (Falco OVERLOAD_FACTOR× behind a generator at OVERLOAD_RATE); 0 skips it. */
+  overloadS: number;
   idleS: number;
   outDir: string;
   plugin: string;
@@ -34,6 +36,8 @@ export const USAGE = `usage: node dist/bench/run.js [options]
   --throughput S        measured seconds of each sustained-throughput phase, generator flooding (default 5; 0 skips)
   --throughput-rate R   the generator in those phases: max (flood, as fast as the engine reads: default) or a
                         fixed rate in events/s
+  --overload S          seconds of the overload phase: generator at 20000 events/s, Falco 10× slower (default 10;
+                        0 skips)
   --idle S              seconds of each of the 2 idle windows (after open, steady), 0 to skip (default 10)
   --out-dir DIR         where latest.json, latest.md and latency.svg go (default bench/results)
   --plugin FILE         plugin library (default build/libdocker.so)
@@ -60,6 +64,7 @@ export function parseOptions(argv: string[]): Options {
       warmup: { type: 'string', default: '1' },
       throughput: { type: 'string', default: '5' },
       'throughput-rate': { type: 'string', default: 'max' },
+      overload: { type: 'string', default: '10' },
       idle: { type: 'string', default: '10' },
       'out-dir': { type: 'string', default: path.join(ROOT, 'bench/results') },
       plugin: { type: 'string', default: path.join(ROOT, 'build/libdocker.so') },
@@ -103,6 +108,7 @@ export function parseOptions(argv: string[]): Options {
     warmupS: seconds('warmup', values.warmup, 0),
     throughputS: seconds('throughput', values.throughput, 0),
     throughputRate,
+    overloadS: seconds('overload', values.overload, 0),
     idleS: seconds('idle', values.idle, 0),
     outDir: path.resolve(values['out-dir']),
     plugin: path.resolve(values.plugin),
@@ -113,7 +119,11 @@ export function parseOptions(argv: string[]): Options {
   };
 }
 
-/** The measured phases, in order: each rate, throughput with then without extraction, idle. */
+/** The overload phase's generator rate (events/s) and how many times slower Falco consumes. */
+export const OVERLOAD_RATE = 20_000;
+export const OVERLOAD_FACTOR = 10;
+
+/** The measured phases, in order: each rate, throughput with then without extraction, overload, idle. */
 export function plan(options: Options, latencyFrom: LatencySource): PhaseSpec[] {
   const phases: PhaseSpec[] = options.rates.map((rate) => ({
     kind: 'rate',
@@ -127,6 +137,7 @@ export function plan(options: Options, latencyFrom: LatencySource): PhaseSpec[] 
       phases.push({ kind: 'throughput', warmupS: options.warmupS, durationS: options.throughputS, extract, generatorRate: options.throughputRate });
     }
   }
+  if (options.overloadS > 0) phases.push({ kind: 'overload', rate: OVERLOAD_RATE, factor: OVERLOAD_FACTOR, durationS: options.overloadS });
   if (options.idleS > 0) phases.push({ kind: 'idle', windowS: options.idleS });
   return phases;
 }
@@ -139,6 +150,8 @@ export function phaseName(spec: PhaseSpec): string {
       return `${spec.rate} events/s`;
     case 'throughput':
       return `max throughput ${spec.extract ? 'with' : 'without'} extraction${Number.isFinite(spec.generatorRate) ? ` (generator at ${spec.generatorRate}/s)` : ''}`;
+    case 'overload':
+      return `overload (${spec.rate} events/s, Falco ${spec.factor}× slower)`;
     case 'idle':
       return 'idle';
   }

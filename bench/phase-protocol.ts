@@ -20,6 +20,8 @@ export type PhaseSpec =
   | { kind: 'rate'; rate: number; warmupS: number; durationS: number; latencyFrom: LatencySource }
   /** generatorRate: Infinity = flood (as fast as the engine reads), else a fixed rate above capacity. */
   | { kind: 'throughput'; warmupS: number; durationS: number; extract: boolean; generatorRate: number }
+  /** Falco `factor` times slower than a generator at `rate`: the engine's memory while its buffer is full. */
+  | { kind: 'overload'; rate: number; factor: number; durationS: number }
   | { kind: 'idle'; windowS: number };
 
 export interface WorkerRequest {
@@ -97,6 +99,20 @@ export interface ThroughputResult {
   engineRssMiB: number[];
 }
 
+export interface OverloadResult {
+  kind: 'overload';
+  rate: number;
+  factor: number;
+  durationS: number;
+  /** Events next_batch returned, and per second (the consumer's pace: rate / factor). */
+  delivered: number;
+  deliveredPerS: number;
+  /** The plugin's engine_overflow_events at the end (null without get_metrics). */
+  overflowEvents: number | null;
+  /** Engine VmRSS sampled every 250 ms, MiB. */
+  engineRssMiB: number[];
+}
+
 export interface IdleWindow {
   /** Seconds since open when the window started. */
   startS: number;
@@ -115,7 +131,7 @@ export interface IdleResult {
   steady: IdleWindow;
 }
 
-export type PhaseMeasure = ProbeResult | RateResult | ThroughputResult | IdleResult;
+export type PhaseMeasure = ProbeResult | RateResult | ThroughputResult | OverloadResult | IdleResult;
 
 export interface WorkerResult {
   /** get_name / get_version of the library. */

@@ -5,12 +5,14 @@
 // phase its own peak RSS.
 
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Plugin, type FieldRequest, type LoopResult, type Metric, type PluginInstance, type PluginState } from '../native/loader/index.js';
 import type {
   FromWorker,
   IdleResult,
   IdleWindow,
   LoopCpu,
+  OverloadResult,
   PhaseMeasure,
   PluginCounters,
   ProbeResult,
@@ -258,6 +260,49 @@ async function throughput(
   }
 }
 
+/** Falco `factor` times slower than the load: next_batch, then a pause that holds the pace to rate / factor. */
+async function overload(
+  state: PluginState,
+  instance: PluginInstance,
+  enginePid: number | null,
+  spec: Extract<WorkerRequest['spec'], { kind: 'overload' }>,
+): Promise<OverloadResult> {
+  const engineRssMiB: number[] = [];
+  const sampler = setInterval(() => {
+    const rss = enginePid === null ? null : rssMiB(enginePid);
+    if (rss !== null) engineRssMiB.push(Math.round(rss * 10) / 10);
+  }, 250);
+  try {
+    const pace = spec.rate / spec.factor;
+    const startedAt = performance.now();
+    const endAt = startedAt + spec.durationS * 1000;
+    let delivered = 0;
+    while (performance.now() < endAt) {
+      const batch = await instance.nextBatch();
+      delivered += batch.events.length;
+      if (batch.rc === 'FAILURE' || batch.rc === 'NOT_SUPPORTED' || batch.rc === 'EOF') {
+        throw new Error(`overload: the loop stopped with ${batch.rc}: ${batch.error ?? ''}`);
+      }
+      const aheadMs = (delivered / pace) * 1000 - (performance.now() - startedAt);
+      if (aheadMs > 0) await sleep(Math.min(aheadMs, endAt - performance.now()));
+    }
+    const wallS = (performance.now() - startedAt) / 1000;
+    await send({ type: 'loopDone' });
+    return {
+      kind: 'overload',
+      rate: spec.rate,
+      factor: spec.factor,
+      durationS: spec.durationS,
+      delivered,
+      deliveredPerS: delivered / wallS,
+      overflowEvents: counters(state.metrics()).engineOverflowEvents,
+      engineRssMiB,
+    };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
 async function idle(instance: PluginInstance, enginePid: number | null, windowS: number, fields: FieldRequest[]): Promise<IdleResult> {
   const openedAt = process.hrtime.bigint();
   const window = async (): Promise<IdleWindow> => {
@@ -299,6 +344,7 @@ async function main(): Promise<void> {
   }
   else if (spec.kind === 'rate') measure = await rate(state, instance, enginePid, spec, fields);
   else if (spec.kind === 'throughput') measure = await throughput(instance, enginePid, spec, fields);
+  else if (spec.kind === 'overload') measure = await overload(state, instance, enginePid, spec);
   else measure = await idle(instance, enginePid, spec.windowS, fields);
   await send({
     type: 'result',

@@ -29,6 +29,8 @@ export function generatorRate(spec: PhaseSpec): number {
       return spec.rate;
     case 'throughput':
       return spec.generatorRate;
+    case 'overload':
+      return spec.rate;
     case 'idle':
       return 0;
   }
@@ -42,6 +44,8 @@ export function phaseSeconds(spec: PhaseSpec): number {
     case 'rate':
     case 'throughput':
       return spec.warmupS + spec.durationS;
+    case 'overload':
+      return spec.durationS;
     case 'idle':
       return 2 * spec.windowS;
   }

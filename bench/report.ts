@@ -2,7 +2,7 @@
 // the bench issue and the side-by-side ratios.
 
 import type { GeneratorStats } from './load-generator';
-import type { IdleResult, IdleWindow, PluginCounters, RateResult, ThroughputResult } from './phase-protocol';
+import type { IdleResult, IdleWindow, OverloadResult, PluginCounters, RateResult, ThroughputResult } from './phase-protocol';
 import type { CpuUse } from './processes';
 import { BATCH_BUCKETS, bucketLabel, type BatchSummary } from './stats';
 
@@ -31,6 +31,7 @@ export interface TargetResults {
   hostStampsTs: boolean;
   rates: Array<Phase<RateResult>>;
   throughput: Array<Phase<ThroughputResult>>;
+  overload: Phase<OverloadResult> | null;
   idle: Phase<IdleResult> | null;
 }
 
@@ -90,7 +91,7 @@ export function idleTotalPct(p: Phase<IdleResult>, w: 'afterOpen' | 'steady'): n
 
 /** Peak RSS of the loop process and of the engine over every phase of a target. */
 export function peakRss(t: TargetResults): { loop: number | null; engine: number | null } {
-  const phases: Array<Phase<unknown>> = [...t.rates, ...t.throughput, ...(t.idle ? [t.idle] : [])];
+  const phases: Array<Phase<unknown>> = [...t.rates, ...t.throughput, ...(t.overload ? [t.overload] : []), ...(t.idle ? [t.idle] : [])];
   const max = (xs: Array<number | null>): number | null => {
     const ok = xs.filter(isNum);
     return ok.length ? Math.max(...ok) : null;
@@ -113,8 +114,8 @@ export function rssTrend(s: readonly number[]): RssTrend | null {
   return { first: s[0], last: s[s.length - 1], peak: Math.max(...s), secondHalfGrowth: Math.max(...s.slice(half)) - Math.max(...s.slice(0, half)) };
 }
 
-/** Engine RSS under the flood (throughput phases). */
-export function overloadRss(p: Phase<ThroughputResult>): RssTrend | null {
+/** Engine RSS over a phase that samples it (flood, overload). */
+export function engineRssTrend(p: Phase<ThroughputResult | OverloadResult>): RssTrend | null {
   return rssTrend(p.measure.engineRssMiB);
 }
 
@@ -176,7 +177,7 @@ export function throughputTable(t: TargetResults): string {
     ['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
     t.throughput.map((p) => {
       const m = p.measure;
-      const rss = overloadRss(p);
+      const rss = engineRssTrend(p);
       const dropped = p.plugin.engineOverflowEvents ?? p.plugin.engineDroppedEvents;
       return [
         (m.extract ? `with extraction (${m.extractCalls > 0 ? (m.extractCalls / Math.max(1, m.events)).toFixed(0) : 0} fields/event)` : 'without extraction') +
@@ -192,6 +193,29 @@ export function throughputTable(t: TargetResults): string {
         dropped === null ? '–' : String(dropped),
       ];
     }),
+  );
+}
+
+export function overloadTable(t: TargetResults): string {
+  const p = t.overload;
+  if (p === null) return '';
+  const m = p.measure;
+  const rss = engineRssTrend(p);
+  const growth = rss === null ? '–' : `${rss.secondHalfGrowth >= 0 ? '+' : ''}${rss.secondHalfGrowth.toFixed(1)} MiB`;
+  return table(
+    ['generator', 'Falco', 'measured', 'delivered/s', 'dropped by the engine', 'engine RSS first → last (peak)', 'growth (2nd half peak − 1st half)'],
+    ['---:', '---:', '---:', '---:', '---:', '---:', '---:'],
+    [
+      [
+        `${fmtRate(p.generator.achievedRate)}/s`,
+        `${m.factor}× slower`,
+        `${m.durationS} s`,
+        fmtRate(m.deliveredPerS),
+        m.overflowEvents === null ? '–' : String(m.overflowEvents),
+        rss === null ? (p.hasEngine ? '–' : 'none') : `${rss.first.toFixed(1)} → ${rss.last.toFixed(1)} (${fmtMiB(p.enginePeakRssMiB)})`,
+        growth,
+      ],
+    ],
   );
 }
 
@@ -255,6 +279,9 @@ function comparisonRows(ours: TargetResults, peer: TargetResults): Row[] {
       { what: `max throughput ${w}, events/s`, ours: o.measure.eventsPerS, peer: p.measure.eventsPerS, fmt: fmtRate, better: 'higher' },
       { what: `CPU per event at max throughput ${w}`, ours: o.measure.cpuUsPerEvent, peer: p.measure.cpuUsPerEvent, fmt: fmtUs, better: 'lower' },
     );
+  }
+  if (ours.overload && peer.overload) {
+    rows.push({ what: 'engine peak RSS under overload', ours: ours.overload.enginePeakRssMiB, peer: peer.overload.enginePeakRssMiB, fmt: fmtMiB, better: 'lower' });
   }
   if (ours.idle && peer.idle) {
     rows.push({ what: 'idle CPU (steady), % of a core', ours: ours.idle.measure.steady.totalPct, peer: peer.idle.measure.steady.totalPct, fmt: fmtPct, better: 'lower' });
@@ -345,7 +372,7 @@ export function targetsTable(ours: TargetResults, peer: TargetResults | null): s
   const engineRss = peakRss(ours).engine;
   const limitMiB = 100e6 / 2 ** 20;
   rows.push({
-    what: 'engine peak RSS (VmHWM, all phases, incl. the flood)',
+    what: 'engine peak RSS (VmHWM, all phases, incl. flood and overload)',
     goal: '< 100 MB (95.4 MiB)',
     ours: fmtMiB(engineRss),
     go: 'no engine process',
@@ -353,21 +380,27 @@ export function targetsTable(ours: TargetResults, peer: TargetResults | null): s
   });
   const steadyPhases: Array<Phase<unknown>> = [...ours.rates, ...(ours.idle ? [ours.idle] : [])];
   const steadyRss = steadyPhases.map((p) => p.enginePeakRssMiB).filter(isNum);
-  if (steadyRss.length > 0 && ours.throughput.length > 0) {
+  if (steadyRss.length > 0 && (ours.throughput.length > 0 || ours.overload !== null)) {
     const top = Math.max(...steadyRss);
     rows.push({
-      what: '… the same at the fixed rates and idle only (no flood)',
+      what: '… the same at the fixed rates and idle only (no flood, no overload)',
       goal: '< 100 MB (95.4 MiB)',
       ours: fmtMiB(top),
       go: '–',
       verdict: verdict(top, limitMiB, true, (x) => fmtMiB(x)),
     });
   }
-  const flood = ours.throughput.map(overloadRss).filter((x) => x !== null);
-  if (flood.length > 0) {
-    const growth = Math.max(...flood.map((f) => f.secondHalfGrowth));
+  // Flat under overload: the overload phase (Falco behind, the engine's buffer full), else the flood phases.
+  const sampled: Array<Phase<ThroughputResult | OverloadResult>> = ours.overload !== null ? [ours.overload] : ours.throughput;
+  const trends = sampled.map(engineRssTrend).filter((x) => x !== null);
+  if (trends.length > 0) {
+    const growth = Math.max(...trends.map((f) => f.secondHalfGrowth));
+    const o = ours.overload?.measure;
     rows.push({
-      what: 'engine RSS flat under overload (flood phases: 2nd half peak − 1st half peak)',
+      what:
+        o !== undefined
+          ? `engine RSS flat under overload (Falco ${o.factor}× behind ${fmtRate(o.rate)} events/s for ${o.durationS} s: 2nd half peak − 1st half peak)`
+          : 'engine RSS flat under overload (flood phases: 2nd half peak − 1st half peak)',
       goal: '≤ 5 MiB growth',
       ours: `${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB`,
       go: '–',
@@ -409,6 +442,11 @@ export function warnings(t: TargetResults): string[] {
   for (const p of t.throughput) {
     if ((p.plugin.engineRestarts ?? 0) > 0) out.push(`${who}, throughput: the engine restarted ${p.plugin.engineRestarts} time(s)`);
   }
+  if (t.overload !== null) {
+    const o = t.overload;
+    if ((o.plugin.engineRestarts ?? 0) > 0) out.push(`${who}, overload: the engine restarted ${o.plugin.engineRestarts} time(s)`);
+    if ((o.measure.overflowEvents ?? 1) === 0) out.push(`${who}, overload: nothing was dropped: the engine's buffer never filled, so this was no overload`);
+  }
   if (t.idle !== null) {
     const n = t.idle.measure.afterOpen.events + t.idle.measure.steady.events;
     if (n > 0) out.push(`${who}, idle: ${n} events arrived from a generator at rate 0`);
@@ -449,6 +487,7 @@ export function markdown(results: BenchResults, chartFile: string | null): strin
     if (t.rates.length > 0) out.push(`### Latency at fixed rates — ${title}`, '', rateTable(t), '');
     if (t.throughput.length > 0) out.push(`### Sustained throughput (generator flooding) — ${title}`, '', throughputTable(t), '');
     if (t.rates.length + t.throughput.length > 0) out.push(`### Batch sizes (% of batches with events) — ${title}`, '', batchTable(t), '');
+    if (t.overload !== null) out.push(`### Overload (Falco behind, the engine's buffer full) — ${title}`, '', overloadTable(t), '');
     if (t.idle !== null) out.push(`### Idle — ${title}`, '', idleTable(t), '');
     out.push(memoryLine(t), '');
   }

@@ -1,7 +1,7 @@
 // `npm run bench`: a plugin `.so` (build/libdocker.so by default) driven through the loader addon exactly as
 // Falco drives it (next_batch back to back on a worker thread, 5 string fields extracted per event, one
 // extract_fields call per field), fed by a fake Docker daemon in its own process (bench/load-generator.ts).
-// Phases: latency at fixed rates, sustained throughput with and without extraction, idle cost; with
+// Phases: latency at fixed rates, sustained throughput with and without extraction, overload, idle cost; with
 // `--peer other.so`, the same phases against another plugin, alternating, with ratios. Each phase runs in a
 // fresh worker process (bench/phase-worker.ts) with a fresh generator. See bench/README.md.
 //
@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { latencyChart, type Series } from './chart';
 import { killLoadGenerators } from './load-generator';
 import { FIELDS, parseOptions, phaseName, plan, ROOT, type Options } from './options';
-import type { IdleResult, LatencySource, PhaseSpec, RateResult, ThroughputResult } from './phase-protocol';
+import type { IdleResult, LatencySource, OverloadResult, PhaseSpec, RateResult, ThroughputResult } from './phase-protocol';
 import { killWorkers, phaseSeconds, probeTarget, runPhase, type PhaseOutcome } from './phases';
 import type { PluginTarget } from './peer';
 import { machineInfo } from './processes';
@@ -53,6 +53,9 @@ function record(c: Contender, outcome: PhaseOutcome): string {
     case 'throughput':
       c.results.throughput.push(toPhase<ThroughputResult>(outcome, m));
       return `${who} max ${m.extract ? 'with' : 'without'} extraction: ${fmtRate(m.eventsPerS)} events/s, ${m.cpuUsPerEvent.toFixed(2)} µs CPU/event, generator ${fmtPct(outcome.generatorCpu?.schedPct)}`;
+    case 'overload':
+      c.results.overload = toPhase<OverloadResult>(outcome, m);
+      return `${who} overload (${fmtRate(m.rate)}/s, Falco ${m.factor}× slower): ${fmtRate(m.deliveredPerS)} delivered/s, ${m.overflowEvents ?? '–'} dropped, engine peak ${outcome.result.enginePeakRssMiB?.toFixed(1) ?? '–'} MiB`;
     case 'idle':
       c.results.idle = toPhase<IdleResult>(outcome, m);
       return `${who} idle (steady): loop ${fmtPct(m.steady.cpu.loopPct)}, engine ${fmtPct(m.steady.cpu.engine?.statPct)} of one core`;
@@ -122,6 +125,7 @@ async function main(): Promise<void> {
         hostStampsTs: p.probe.hostStamped > 0,
         rates: [],
         throughput: [],
+        overload: null,
         idle: null,
       },
     });

@@ -65,6 +65,16 @@ function rssMiB(pid: number): number | null {
   }
 }
 
+/** The engine's VmRSS every 250 ms (MiB, 0.1 precision) until stop(). */
+function sampleEngineRss(enginePid: number | null): { readonly samples: number[]; stop(): void } {
+  const samples: number[] = [];
+  const timer = setInterval(() => {
+    const rss = enginePid === null ? null : rssMiB(enginePid);
+    if (rss !== null) samples.push(Math.round(rss * 10) / 10);
+  }, 250);
+  return { samples, stop: () => clearInterval(timer) };
+}
+
 /** CPU of one native loop (its getrusage figures) plus the engine's between two samples. */
 function loopCpu(r: LoopResult, engine0: CpuSample | null, engine1: CpuSample | null): LoopCpu {
   const wallUs = Number(r.elapsedNs) / 1e3;
@@ -225,11 +235,7 @@ async function throughput(
 ): Promise<ThroughputResult> {
   const what = `throughput ${spec.extract ? 'with' : 'without'} extraction`;
   const loopFields = spec.extract ? fields : undefined;
-  const engineRssMiB: number[] = [];
-  const sampler = setInterval(() => {
-    const rss = enginePid === null ? null : rssMiB(enginePid);
-    if (rss !== null) engineRssMiB.push(Math.round(rss * 10) / 10);
-  }, 250);
+  const sampler = sampleEngineRss(enginePid);
   try {
     if (spec.warmupS > 0) checkLoop(await instance.runLoop({ durationMs: Math.round(spec.warmupS * 1000), fields: loopFields }), `${what}, warm-up`);
     await send({ type: 'measuring' });
@@ -253,10 +259,10 @@ async function throughput(
       cpu,
       cpuUsPerEvent: r.events > 0 ? cpuUs / r.events : NaN,
       extractCalls: r.extractCalls,
-      engineRssMiB,
+      engineRssMiB: sampler.samples,
     };
   } finally {
-    clearInterval(sampler);
+    sampler.stop();
   }
 }
 
@@ -267,11 +273,7 @@ async function overload(
   enginePid: number | null,
   spec: Extract<WorkerRequest['spec'], { kind: 'overload' }>,
 ): Promise<OverloadResult> {
-  const engineRssMiB: number[] = [];
-  const sampler = setInterval(() => {
-    const rss = enginePid === null ? null : rssMiB(enginePid);
-    if (rss !== null) engineRssMiB.push(Math.round(rss * 10) / 10);
-  }, 250);
+  const sampler = sampleEngineRss(enginePid);
   try {
     const pace = spec.rate / spec.factor;
     const startedAt = performance.now();
@@ -296,10 +298,10 @@ async function overload(
       delivered,
       deliveredPerS: delivered / wallS,
       overflowEvents: counters(state.metrics()).engineOverflowEvents,
-      engineRssMiB,
+      engineRssMiB: sampler.samples,
     };
   } finally {
-    clearInterval(sampler);
+    sampler.stop();
   }
 }
 

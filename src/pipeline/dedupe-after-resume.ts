@@ -48,8 +48,9 @@ export class ResumePoint {
    */
   constructor(sinceNano: bigint, deliveredNanos?: readonly bigint[]) {
     if (sinceNano <= 0n) return;
-    for (const t of deliveredNanos ?? [sinceNano]) this.remember({ timeNano: t, payload: null });
-    this.remember({ timeNano: sinceNano, payload: null });
+    const times = deliveredNanos ?? [];
+    for (const t of times) this.remember({ timeNano: t, payload: null });
+    if (!times.includes(sinceNano)) this.remember({ timeNano: sinceNano, payload: null });
   }
 
   /** An event was delivered. */

@@ -53,7 +53,7 @@ test('registry: unknown scheme lists the accepted forms', () => {
       err instanceof OpenParamsError &&
       err.message ===
         'unknown scheme "foo://" in open_params "foo://bar"; accepted forms: unix:///path/to/docker.sock, tcp://host:port, ' +
-          'http://host:port, https://host:port, poll+unix:///path/to/docker.sock, poll+http://host:2375, ' +
+          'http://host:port, https://host:port, poll+unix:///path/to/docker.sock, poll+http://host:2375, poll+https://host:2376, ' +
           'file:///path/to/events.jsonl, several of these separated by commas, or empty for DOCKER_HOST, else unix:///var/run/docker.sock',
   );
 });

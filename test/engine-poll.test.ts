@@ -238,7 +238,12 @@ test('fake daemon: pause stops polling until Falco catches up', async () => {
 
 test('poll+ open_params: ports, canonical forms, errors name the address as written', async () => {
   assert.equal(selectTransport('poll+tcp://10.0.0.2', {}).target, 'poll+tcp://10.0.0.2:2375');
-  assert.equal(selectTransport('poll+http://h:1234', { DOCKER_TLS_VERIFY: '1' }).target, 'poll+http://h:1234');
+  assert.equal(selectTransport('poll+tcp://10.0.0.2', { DOCKER_TLS_VERIFY: '1' }).target, 'poll+tcp://10.0.0.2:2376', 'TLS as for tcp://');
+  assert.equal(selectTransport('poll+https://h', {}).target, 'poll+https://h:2376');
+  assert.throws(
+    () => selectTransport('poll+http://h:1234', { DOCKER_TLS_VERIFY: '1' }),
+    /^OpenParamsError: open_params "poll\+http:\/\/h:1234" asks for plain HTTP, but DOCKER_TLS_VERIFY asks for TLS; write poll\+tcp:\/\/h:1234 or poll\+https:\/\/h:1234 for TLS/,
+  );
   assert.equal(selectTransport('poll+unix://', {}).target, 'poll+unix:///var/run/docker.sock');
   assert.throws(() => selectTransport('poll+unix://docker.sock', {}), /open_params "poll\+unix:\/\/docker.sock" names the socket path "docker.sock", which is not absolute/);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'poll-'));

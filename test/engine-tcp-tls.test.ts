@@ -199,6 +199,32 @@ describe('TLS to a real dockerd --tlsverify', () => {
     );
   });
 
+  test('polling over TLS (poll+tcp:// with init_config.tls): events of a real container, the same sockets as streaming', async () => {
+    const openParams = `poll+${daemon.tlsUrl}`;
+    const engine = startEngine({ openParams, config: { pollIntervalMs: 200, tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey } } });
+    try {
+      await expectReady(engine, openParams);
+      await expectContainerLifecycle(engine, daemon);
+    } finally {
+      engine.closeStdin();
+      assert.equal((await engine.waitExit()).code, 0);
+    }
+  });
+
+  test('polling over TLS fails like streaming: wrong CA → ERR_TLS_VERIFY, plain HTTP → ERR_TLS_MISMATCH', async () => {
+    const address = daemon.tlsUrl.slice('tcp://'.length);
+    await expectOpenError(
+      startEngine({ openParams: `poll+https://${address}`, config: { tls: { ca: certs.otherCa, cert: certs.clientCert, key: certs.clientKey } } }),
+      'ERR_TLS_VERIFY',
+      new RegExp(`^certificate of 127\\.0\\.0\\.1 is not signed by the CA in ${certs.otherCa} \\(init_config\\.tls\\.ca\\)`),
+    );
+    await expectOpenError(
+      startEngine({ openParams: `poll+http://${address}` }),
+      'ERR_TLS_MISMATCH',
+      new RegExp(`^the daemon at poll\\+http://${address} answered with TLS; configure TLS`),
+    );
+  });
+
   test('an unreadable certificate file → ERR_TLS_CONFIG naming the file and init_config.tls.cert', async () => {
     const missing = path.join(scratch, 'no-such-cert.pem');
     await expectOpenError(

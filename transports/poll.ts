@@ -1,6 +1,8 @@
-// poll+unix:///path/to/docker.sock, poll+http://host:2375 (poll+tcp:// alike) — pull instead of push:
-// repeated GET /events?since=…&until=… windows through undici, every init_config.pollIntervalMs. For
-// daemons or proxies that do not keep a streaming response open. Plain HTTP only (no TLS).
+// poll+unix:///path/to/docker.sock, poll+http://host:2375, poll+https://host:2376 (poll+tcp:// as tcp://:
+// TLS when init_config.tls or DOCKER_TLS_VERIFY says so) — pull instead of push: repeated
+// GET /events?since=…&until=… windows through undici, every init_config.pollIntervalMs. For daemons or
+// proxies that do not keep a streaming response open. The sockets are the streaming transports' own
+// (./connector.ts: unix, TCP, TLS verified), so every address and failure means the same here as there.
 //
 // Windows are contiguous, with no gap and no overlap: Docker's since and until are both inclusive at
 // nanosecond precision (checked against Docker 20.10: since=until=T returns the event at T, since=until=T±1
@@ -24,14 +26,16 @@ import type { Agent, Dispatcher } from 'undici';
 import { DaemonUnreachableError, EngineError, OpenParamsError, StreamError } from '../src/errors';
 import type { ReadyInfo } from '../src/frame';
 import type { Logger } from '../src/log';
-import { connectError, connectTimeout, httpError } from './daemon-errors';
+import { createConnector, type Connector } from './connector';
+import { connectTimeout, httpError } from './daemon-errors';
 import { describeOrigin, parseDockerHost, type DockerHost } from './docker-host';
+import { resolveTls, tlsForSocketWarning, unverifiedTlsWarning } from './tls-settings';
 import type { Connection, ConnectRequest, Transport, TransportContext, TransportFactory } from './transport';
 import { formatSince } from './unix-socket';
 
 export const pollTransport: TransportFactory = {
-  schemes: ['poll+unix', 'poll+http', 'poll+tcp'],
-  forms: ['poll+unix:///path/to/docker.sock', 'poll+http://host:2375'],
+  schemes: ['poll+unix', 'poll+http', 'poll+tcp', 'poll+https'],
+  forms: ['poll+unix:///path/to/docker.sock', 'poll+http://host:2375', 'poll+https://host:2376'],
   create: (host, env, context) => new PollTransport(host, env, context),
 };
 
@@ -54,7 +58,9 @@ export class PollTransport implements Transport {
   private readonly host: DockerHost;
   /** Made on the first request: undici is loaded only by an engine that polls. */
   private dispatcher: Agent | null = null;
-  private readonly agentOptions: Agent.Options;
+  private readonly connector: Connector;
+  /** The current request's signal (requests are sequential): a connect in progress ends with it. */
+  private requestSignal: AbortSignal = new AbortController().signal;
   private readonly origin: string;
   /** init_config.pollIntervalMs: from the start of one window to the start of the next. */
   readonly intervalMs: number;
@@ -62,13 +68,10 @@ export class PollTransport implements Transport {
   private warnedFullWindow = false;
 
   constructor(given: DockerHost, env: NodeJS.ProcessEnv, context: TransportContext) {
-    const inner = given.scheme.slice('poll+'.length);
-    // poll+tcp is plain HTTP too: parse as http://, without the environment's TLS settings.
-    const plainEnv = { ...env, DOCKER_TLS_VERIFY: '', DOCKER_TLS: '' };
-    const innerAddress = `${inner === 'unix' ? 'unix' : 'http'}://${given.rest}`;
+    const innerAddress = `${given.scheme.slice('poll+'.length)}://${given.rest}`;
     let parsed: DockerHost;
     try {
-      parsed = parseDockerHost(innerAddress, plainEnv);
+      parsed = parseDockerHost(innerAddress, env, { explicitTls: context.config.tls !== undefined });
     } catch (err) {
       // Its message names the address without poll+: name it as the user wrote it.
       const message = err instanceof Error ? err.message : String(err);
@@ -79,21 +82,21 @@ export class PollTransport implements Transport {
     this.target = this.host.url;
     this.intervalMs = context.config.pollIntervalMs;
     this.log = context.log;
-    if (parsed.socketPath !== undefined) {
-      this.agentOptions = { connect: { socketPath: parsed.socketPath } };
-      this.origin = 'http://localhost';
-    } else {
-      const hostname = parsed.hostname ?? 'localhost';
-      this.agentOptions = {};
-      this.origin = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${parsed.port ?? 2375}${parsed.pathPrefix ?? ''}`;
-    }
+    // Named and suggested as written: poll+…
+    const tls = resolveTls({ ...parsed, given: given.given, origin: given.origin }, context.config.tls, 'poll+');
+    const unverified = unverifiedTlsWarning(this.target, tls);
+    if (unverified !== null) context.log.warning('-', unverified);
+    if (parsed.socketPath !== undefined && context.config.tls !== undefined) context.log.warning('-', tlsForSocketWarning(this.target));
+    this.connector = createConnector(this.host, tls);
+    // TLS, if any, is the connector's socket: undici speaks plain HTTP over it, as docker-modem does.
+    this.origin = parsed.socketPath !== undefined ? 'http://localhost' : `http://${this.connector.authority}${parsed.pathPrefix ?? ''}`;
   }
 
   async connect(request: ConnectRequest): Promise<Connection> {
     request.signal.throwIfAborted();
     const version = await this.get('/version', request.signal, request.timeoutMs);
     const versionBody = await readSmallBody(version.body);
-    if (version.statusCode !== 200) throw httpError(this.host, 'GET /version', version.statusCode, versionBody);
+    if (version.statusCode !== 200) throw this.refusal('GET /version', version.statusCode, versionBody);
     const daemon = this.readVersion(versionBody);
     const clock = new DaemonClock();
     await this.syncClock(clock, request.signal, request.timeoutMs, dateMs(version.headers));
@@ -110,7 +113,7 @@ export class PollTransport implements Transport {
     const path = `/events?since=${formatSince(since)}&until=${formatSince(until)}`;
     const res = await this.get(path, signal, timeoutMs);
     if (res.statusCode !== 200) {
-      throw httpError(this.host, 'GET /events', res.statusCode, await readSmallBody(res.body));
+      throw this.refusal('GET /events', res.statusCode, await readSmallBody(res.body));
     }
     const date = dateMs(res.headers);
     if (date !== null && clock.disagrees(date)) {
@@ -160,9 +163,17 @@ export class PollTransport implements Transport {
   private async get(path: string, signal: AbortSignal, timeoutMs: number): Promise<Dispatcher.ResponseData> {
     const what = `GET ${path.split('?')[0]}`;
     const attempt = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+    this.requestSignal = attempt;
     try {
       const undici = await import('undici');
-      this.dispatcher ??= new undici.Agent(this.agentOptions);
+      this.dispatcher ??= new undici.Agent({
+        connect: (_options, callback) => {
+          this.connector.open(this.requestSignal).then(
+            (socket) => callback(null, socket),
+            (err: Error) => callback(err, null),
+          );
+        },
+      });
       return await undici.request(`${this.origin}${path}`, {
         dispatcher: this.dispatcher,
         method: 'GET',
@@ -173,8 +184,14 @@ export class PollTransport implements Transport {
     } catch (err) {
       if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
       if (attempt.aborted) throw connectTimeout(this.host, what, timeoutMs);
-      throw connectError(err, this.host, what);
+      if (err instanceof EngineError) throw err;
+      throw this.connector.failure(err, what);
     }
+  }
+
+  /** The EngineError for an answer other than 200: what the connector makes of it, else HTTP <status>. */
+  private refusal(what: string, statusCode: number, body: string): EngineError {
+    return this.connector.answer(statusCode, body) ?? httpError(this.host, what, statusCode, body);
   }
 
   private readVersion(body: string): ReadyInfo['daemon'] {

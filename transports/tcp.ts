@@ -5,7 +5,7 @@
 
 import { createConnector } from './connector';
 import { DaemonHttpTransport } from './daemon-http';
-import { resolveTls } from './tls-settings';
+import { resolveTls, unverifiedTlsWarning } from './tls-settings';
 import type { TransportFactory } from './transport';
 
 export const tcpTransport: TransportFactory = {
@@ -13,14 +13,8 @@ export const tcpTransport: TransportFactory = {
   forms: ['tcp://host:port', 'http://host:port', 'https://host:port'],
   create: (host, _env, context) => {
     const tls = resolveTls(host, context.config.tls);
-    if (tls !== null && !tls.verify) {
-      const why = tls.reason === 'init_config.tls' ? 'init_config.tls.verify is false' : 'DOCKER_TLS is set without DOCKER_TLS_VERIFY';
-      context.log.warning(
-        '-',
-        `TLS to ${host.url} does not verify the daemon's certificate (${why}): anyone on the path can read and ` +
-          'forge its events; set verify to true with the daemon\'s CA',
-      );
-    }
+    const unverified = unverifiedTlsWarning(host.url, tls);
+    if (unverified !== null) context.log.warning('-', unverified);
     return new DaemonHttpTransport(host, createConnector(host, tls));
   },
 };

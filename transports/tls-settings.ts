@@ -31,6 +31,19 @@ export interface TlsSettings {
   readonly clientCertHint: string;
 }
 
+/** The warning for init_config.tls given with a local socket, which it cannot apply to. */
+export function tlsForSocketWarning(target: string): string {
+  return `init_config.tls is not used: ${target} is a local socket, not TCP`;
+}
+
+/** The warning for TLS without verification of the daemon's certificate, or null when it is verified. */
+export function unverifiedTlsWarning(target: string, tls: TlsSettings | null): string | null {
+  if (tls === null || tls.verify) return null;
+  const why = tls.reason === 'init_config.tls' ? 'init_config.tls.verify is false' : 'DOCKER_TLS is set without DOCKER_TLS_VERIFY';
+  return `TLS to ${target} does not verify the daemon's certificate (${why}): anyone on the path can read and ` +
+    "forge its events; set verify to true with the daemon's CA";
+}
+
 /** The PEM contents of the files that exist (optional ones may be absent). */
 export interface TlsMaterial {
   readonly ca?: Buffer;
@@ -45,15 +58,15 @@ const ENV_HINT = 'put cert.pem and key.pem in DOCKER_CERT_PATH';
  * TLS for `host` (null: plain TCP or a unix socket). Throws OpenParamsError when http:// meets TLS
  * settings, TlsConfigError when init_config.tls names cert without key or key without cert.
  */
-export function resolveTls(host: DockerHost, explicit: TlsConfig | undefined): TlsSettings | null {
+export function resolveTls(host: DockerHost, explicit: TlsConfig | undefined, schemePrefix = ''): TlsSettings | null {
   if (host.socketPath !== undefined) return null;
   if (host.scheme === 'http') {
     const asking = explicit !== undefined ? 'init_config.tls' : host.envTls;
     if (asking === undefined) return null;
     const address = `${host.hostname?.includes(':') ? `[${host.hostname}]` : host.hostname}:${host.port}`;
     throw new OpenParamsError(
-      `${describeOrigin(host)} asks for plain HTTP, but ${asking} asks for TLS; write tcp://${address} or ` +
-        `https://${address} for TLS, or remove ${asking} for plain HTTP`,
+      `${describeOrigin(host)} asks for plain HTTP, but ${asking} asks for TLS; write ${schemePrefix}tcp://${address} or ` +
+        `${schemePrefix}https://${address} for TLS, or remove ${asking} for plain HTTP`,
     );
   }
   if (explicit !== undefined) return fromInitConfig(explicit);

@@ -4,6 +4,7 @@
 
 import { createConnector } from './connector';
 import { DaemonHttpTransport } from './daemon-http';
+import { tlsForSocketWarning } from './tls-settings';
 import type { TransportFactory } from './transport';
 
 export { formatSince } from './daemon-http';
@@ -13,7 +14,7 @@ export const unixSocketTransport: TransportFactory = {
   forms: ['unix:///path/to/docker.sock'],
   create: (host, _env, context) => {
     if (context.config.tls !== undefined) {
-      context.log.warning('-', `init_config.tls is not used: ${host.url} is a local socket, not TCP`);
+      context.log.warning('-', tlsForSocketWarning(host.url));
     }
     return new DaemonHttpTransport(host, createConnector(host, null));
   },

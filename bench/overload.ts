@@ -6,14 +6,14 @@
 //
 //   node dist/bench/overload.js [--rate 20000] [--factor 10] [--duration 20]
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Plugin } from '../native/loader/index.js';
 import { parseConfig } from '../src/config/config';
 import { killLoadGenerators, LoadGenerator } from './load-generator';
-import { findEngine, machineInfo, peakRssMiB } from './processes';
+import { findEngine, machineInfo, peakRssMiB, sampleRss } from './processes';
 import { Progress } from './progress';
 import { rssTrend, type RssTrend } from './report';
 
@@ -36,15 +36,6 @@ interface OverloadResult {
   loopRssPeakMiB: number | null;
 }
 
-function rssMiB(pid: number): number {
-  try {
-    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
 async function runOnce(library: string, rate: number, factor: number, durationS: number, progress: Progress): Promise<OverloadResult> {
   progress.start(consumerLabel(factor), durationS + 2);
   const generator = await LoadGenerator.start(rate);
@@ -53,10 +44,7 @@ async function runOnce(library: string, rate: number, factor: number, durationS:
   const instance = await state.openAsync(generator.openParams);
   const engine = findEngine();
   let delivered = 0;
-  const samples: number[] = [];
-  const sampler = setInterval(() => {
-    if (engine !== null) samples.push(rssMiB(engine));
-  }, 200);
+  const sampler = sampleRss(engine, 200);
   generator.begin();
   const startedAt = performance.now();
   const consumeRate = rate / factor;
@@ -68,7 +56,7 @@ async function runOnce(library: string, rate: number, factor: number, durationS:
     const aheadMs = (delivered / consumeRate) * 1000 - (performance.now() - startedAt);
     if (factor > 1 && aheadMs > 0) await sleep(aheadMs);
   }
-  clearInterval(sampler);
+  sampler.stop();
   const emitted = (await generator.halt()).emitted;
   // Drain what the engine still holds, until neither events nor counters move for longer than the engine's
   // STATS interval (1 s): the last drops are counted in its last STATS frame.
@@ -95,7 +83,7 @@ async function runOnce(library: string, rate: number, factor: number, durationS:
     delivered,
     overflowDropped: metrics[OVERFLOW_METRIC] ?? 0,
     engineRssPeakMiB,
-    engineRss: rssTrend(samples),
+    engineRss: rssTrend(sampler.samples),
     loopRssPeakMiB: peakRssMiB('self'),
   };
 }

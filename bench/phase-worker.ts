@@ -4,7 +4,6 @@
 // A process per phase keeps plugins apart (ours and a peer never share an address space) and gives each
 // phase its own peak RSS.
 
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Plugin, type FieldRequest, type LoopResult, type Metric, type PluginInstance, type PluginState } from '../native/loader/index.js';
 import type {
@@ -21,7 +20,9 @@ import type {
   ToWorker,
   WorkerRequest,
 } from './phase-protocol';
-import { cpuBetween, findEngine, peakRssMiB, sampleCpu, type CpuSample } from './processes';
+import { cpuBetween, findEngine, peakRssMiB, sampleCpu, sampleRss, type CpuSample } from './processes';
+
+const RSS_SAMPLE_MS = 250;
 import { summariseBatches, summariseLatencies } from './stats';
 
 function send(m: FromWorker): Promise<void> {
@@ -54,25 +55,6 @@ function counters(metrics: Metric[]): PluginCounters {
     engineOverflowEvents: get('engine_overflow_events'),
     errors: get('errors'),
   };
-}
-
-function rssMiB(pid: number): number | null {
-  try {
-    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The engine's VmRSS every 250 ms (MiB, 0.1 precision) until stop(). */
-function sampleEngineRss(enginePid: number | null): { readonly samples: number[]; stop(): void } {
-  const samples: number[] = [];
-  const timer = setInterval(() => {
-    const rss = enginePid === null ? null : rssMiB(enginePid);
-    if (rss !== null) samples.push(Math.round(rss * 10) / 10);
-  }, 250);
-  return { samples, stop: () => clearInterval(timer) };
 }
 
 /** CPU of one native loop (its getrusage figures) plus the engine's between two samples. */
@@ -235,7 +217,7 @@ async function throughput(
 ): Promise<ThroughputResult> {
   const what = `throughput ${spec.extract ? 'with' : 'without'} extraction`;
   const loopFields = spec.extract ? fields : undefined;
-  const sampler = sampleEngineRss(enginePid);
+  const sampler = sampleRss(enginePid, RSS_SAMPLE_MS);
   try {
     if (spec.warmupS > 0) checkLoop(await instance.runLoop({ durationMs: Math.round(spec.warmupS * 1000), fields: loopFields }), `${what}, warm-up`);
     await send({ type: 'measuring' });
@@ -273,7 +255,7 @@ async function overload(
   enginePid: number | null,
   spec: Extract<WorkerRequest['spec'], { kind: 'overload' }>,
 ): Promise<OverloadResult> {
-  const sampler = sampleEngineRss(enginePid);
+  const sampler = sampleRss(enginePid, RSS_SAMPLE_MS);
   try {
     const pace = spec.rate / spec.factor;
     const startedAt = performance.now();

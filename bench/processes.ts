@@ -64,14 +64,29 @@ export function cpuBetween(a: CpuSample | null, b: CpuSample | null): CpuUse | n
   return { statPct: ((b.statUs - a.statUs) / wallUs) * 100, schedPct: ((b.schedUs - a.schedUs) / wallUs) * 100 };
 }
 
-/** Peak RSS (VmHWM) of a process, in MiB. */
-export function peakRssMiB(pid: number | 'self'): number | null {
+/** A memory figure of /proc/<pid>/status (VmRSS, VmHWM) in MiB, or null when the process is gone. */
+function statusMiB(pid: number | 'self', key: 'VmRSS' | 'VmHWM'): number | null {
   try {
-    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : null;
   } catch {
     return null;
   }
+}
+
+/** Peak RSS (VmHWM) of a process, in MiB. */
+export function peakRssMiB(pid: number | 'self'): number | null {
+  return statusMiB(pid, 'VmHWM');
+}
+
+/** A process's VmRSS every `intervalMs` (MiB, 0.1 precision) until stop(); nothing for a null pid. */
+export function sampleRss(pid: number | null, intervalMs: number): { readonly samples: number[]; stop(): void } {
+  const samples: number[] = [];
+  const timer = setInterval(() => {
+    const rss = pid === null ? null : statusMiB(pid, 'VmRSS');
+    if (rss !== null) samples.push(Math.round(rss * 10) / 10);
+  }, intervalMs);
+  return { samples, stop: () => clearInterval(timer) };
 }
 
 /** The engine: our child `node` process running dist/src/main.js. */

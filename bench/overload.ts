@@ -8,11 +8,11 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Plugin } from '../native/loader/index.js';
 import { parseConfig } from '../src/config/config';
 import { killLoadGenerators, LoadGenerator } from './load-generator';
+import { consumeAtPace } from './paced-consumer';
 import { findEngine, machineInfo, peakRssMiB, sampleRss } from './processes';
 import { Progress } from './progress';
 import { rssTrend, type RssTrend } from './report';
@@ -43,19 +43,10 @@ async function runOnce(library: string, rate: number, factor: number, durationS:
   const state = plugin.init('{}');
   const instance = await state.openAsync(generator.openParams);
   const engine = findEngine();
-  let delivered = 0;
   const sampler = sampleRss(engine, 200);
   generator.begin();
-  const startedAt = performance.now();
-  const consumeRate = rate / factor;
-  while (performance.now() - startedAt < durationS * 1000) {
-    const batch = await instance.nextBatch();
-    delivered += batch.events.length;
-    if (batch.rc === 'FAILURE' || batch.rc === 'EOF') throw new Error(`the source stopped: ${batch.rc} ${batch.error ?? ''}`);
-    // Falco slowed down to rate / factor: wait until the schedule allows the next batch.
-    const aheadMs = (delivered / consumeRate) * 1000 - (performance.now() - startedAt);
-    if (factor > 1 && aheadMs > 0) await sleep(aheadMs);
-  }
+  // Falco slowed down to rate / factor (factor 1: it keeps up).
+  let { delivered } = await consumeAtPace(instance, factor > 1 ? rate / factor : Infinity, durationS);
   sampler.stop();
   const emitted = (await generator.halt()).emitted;
   // Drain what the engine still holds, until neither events nor counters move for longer than the engine's

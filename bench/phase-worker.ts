@@ -4,7 +4,6 @@
 // A process per phase keeps plugins apart (ours and a peer never share an address space) and gives each
 // phase its own peak RSS.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Plugin, type FieldRequest, type LoopResult, type Metric, type PluginInstance, type PluginState } from '../native/loader/index.js';
 import type {
   FromWorker,
@@ -20,6 +19,7 @@ import type {
   ToWorker,
   WorkerRequest,
 } from './phase-protocol';
+import { consumeAtPace } from './paced-consumer';
 import { cpuBetween, findEngine, peakRssMiB, sampleCpu, sampleRss, type CpuSample } from './processes';
 
 const RSS_SAMPLE_MS = 250;
@@ -257,20 +257,7 @@ async function overload(
 ): Promise<OverloadResult> {
   const sampler = sampleRss(enginePid, RSS_SAMPLE_MS);
   try {
-    const pace = spec.rate / spec.factor;
-    const startedAt = performance.now();
-    const endAt = startedAt + spec.durationS * 1000;
-    let delivered = 0;
-    while (performance.now() < endAt) {
-      const batch = await instance.nextBatch();
-      delivered += batch.events.length;
-      if (batch.rc === 'FAILURE' || batch.rc === 'NOT_SUPPORTED' || batch.rc === 'EOF') {
-        throw new Error(`overload: the loop stopped with ${batch.rc}: ${batch.error ?? ''}`);
-      }
-      const aheadMs = (delivered / pace) * 1000 - (performance.now() - startedAt);
-      if (aheadMs > 0) await sleep(Math.min(aheadMs, endAt - performance.now()));
-    }
-    const wallS = (performance.now() - startedAt) / 1000;
+    const { delivered, wallS } = await consumeAtPace(instance, spec.rate / spec.factor, spec.durationS);
     await send({ type: 'loopDone' });
     return {
       kind: 'overload',

@@ -112,6 +112,23 @@ describe('fields of events a local 20.10 daemon cannot produce (fake daemon)', (
     }
   });
 
+  it('every field in one extract_fields call gives each field its own value, as one call per field does', () => {
+    for (const e of events) {
+      for (const arg of ['name', 'exitCode', 'driver']) {
+        const oneCall = extractAll(opened.state, e, arg, 'one for all');
+        assert.deepEqual(oneCall, extractAll(opened.state, e, arg, 'one per field'), `${arg} of ${payloadOf(e)}`);
+      }
+    }
+    const [type, action, time, name, exitCode] = opened.state.extractInOneCall(events[0], [
+      { name: 'docker.type' },
+      { name: 'docker.action' },
+      { name: 'docker.time' },
+      { name: 'docker.attributes', arg: 'name' },
+      { name: 'docker.attributes', arg: 'exitCode' },
+    ]);
+    assert.deepEqual([type, action, time, name, exitCode], [['container'], ['die'], [T], ['web'], ['137']]);
+  });
+
   it('extracting out of order (an older event again) gives that event its own values', () => {
     const a = extractAll(opened.state, events[3]);
     extractAll(opened.state, events[4]);

@@ -27,24 +27,37 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size) std::memcpy(&record[38], data, size);
 
     ss_plugin_event_input in{reinterpret_cast<const ss_plugin_event*>(record.data()), ++evtnum, "docker"};
+    std::vector<ss_plugin_extract_field> fields(kFieldCount);
     for (size_t i = 0; i < kFieldCount; i++) {
-        ss_plugin_extract_field field{};
+        ss_plugin_extract_field& field = fields[i];
         field.field_id = uint32_t(i);
         field.field = kFields[i].name;
         field.arg_key = "name";
         field.arg_present = kFields[i].source == Source::AttributeByArg;
         field.arg_index = UINT64_MAX;
         field.ftype = uint32_t(kFields[i].type);
+    }
+    auto check = [](const ss_plugin_extract_field& field) {
+        if (field.res_len > 1) __builtin_trap();
+        if (field.res_len == 1 && kFields[field.field_id].type == FieldType::String) {
+            volatile size_t touched = std::strlen(field.res.str[0]);  // must be a valid C string
+            (void)touched;
+        }
+    };
+    // One field per call (libsinsp), then every field in one call (other hosts): results are read
+    // only after the call returned, so each field's slot must be its own.
+    for (auto& field : fields) {
         ss_plugin_field_extract_input req{};
         req.num_fields = 1;
         req.fields = &field;
         extractor.extract(in, req);
-        if (field.res_len > 1) __builtin_trap();
-        if (field.res_len == 1 && kFields[i].type == FieldType::String) {
-            volatile size_t touched = std::strlen(field.res.str[0]);  // must be a valid C string
-            (void)touched;
-        }
+        check(field);
     }
+    ss_plugin_field_extract_input all{};
+    all.num_fields = uint32_t(fields.size());
+    all.fields = fields.data();
+    extractor.extract(in, all);
+    for (const auto& field : fields) check(field);
     volatile size_t line = std::strlen(extractor.describe(in));
     (void)line;
     return 0;

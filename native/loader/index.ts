@@ -230,6 +230,7 @@ interface NativeState {
   open(params: string): NativeInstance;
   openAsync(params: string): Promise<NativeInstance>;
   extract(record: Buffer, evtnum: bigint, fields: FieldRequest[]): Array<FieldValue[] | null>;
+  extractInOneCall(record: Buffer, evtnum: bigint, fields: FieldRequest[]): Array<FieldValue[] | null>;
   eventToString(record: Buffer, evtnum: bigint): EventText;
   extractEventTypes(): number[];
   config(): string;
@@ -392,6 +393,14 @@ export class PluginState {
    */
   extract(event: ExtractableEvent, fields: FieldRequest[]): Array<FieldValue[] | null> {
     return this.#native.extract(event.record, event.evtnum, fields);
+  }
+
+  /**
+   * One extract_fields call for every field (num_fields = fields.length), as hosts other than
+   * libsinsp may batch them; each result is read after the call returned. Same result shape as extract.
+   */
+  extractInOneCall(event: ExtractableEvent, fields: FieldRequest[]): Array<FieldValue[] | null> {
+    return this.#native.extractInOneCall(event.record, event.evtnum, fields);
   }
 
   /** event_to_string, or libsinsp's fallback rendering (see EventText.source). */

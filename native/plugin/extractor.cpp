@@ -37,37 +37,39 @@ const DockerEvent& Extractor::event_for(const ss_plugin_event_input& in) {
 
 void Extractor::extract(const ss_plugin_event_input& in, ss_plugin_field_extract_input& req) {
     event_for(in);
-    for (uint32_t i = 0; i < req.num_fields; i++) extract_one(req.fields[i]);
+    m_str_results.resize(req.num_fields);
+    m_u64_results.resize(req.num_fields);
+    for (uint32_t i = 0; i < req.num_fields; i++) extract_one(req.fields[i], m_str_results[i], m_u64_results[i]);
 }
 
-void Extractor::extract_one(ss_plugin_extract_field& f) {
+void Extractor::extract_one(ss_plugin_extract_field& f, const char*& str_slot, uint64_t& u64_slot) {
     f.res_len = 0;
     if (f.field_id >= kFieldCount) return;
     const FieldInfo& info = kFields[f.field_id];
     const DockerEvent& e = m_event;
     switch (info.source) {
-        case Source::TopLevel: set_string(f, m_str_result, e.top(info.key)); return;
-        case Source::Attribute: set_string(f, m_str_result, e.attribute(info.key)); return;
+        case Source::TopLevel: set_string(f, str_slot, e.top(info.key)); return;
+        case Source::Attribute: set_string(f, str_slot, e.attribute(info.key)); return;
         case Source::AttributeByArg:
-            if (f.arg_present && f.arg_key) set_string(f, m_str_result, e.attribute(f.arg_key));
+            if (f.arg_present && f.arg_key) set_string(f, str_slot, e.attribute(f.arg_key));
             return;
         case Source::Derived: break;
     }
     switch (info.id) {
-        case FieldId::Status: set_string(f, m_str_result, e.status()); return;
-        case FieldId::Id: set_string(f, m_str_result, e.id()); return;
-        case FieldId::From: set_string(f, m_str_result, e.from()); return;
-        case FieldId::ActorId: set_string(f, m_str_result, e.actor_id()); return;
+        case FieldId::Status: set_string(f, str_slot, e.status()); return;
+        case FieldId::Id: set_string(f, str_slot, e.id()); return;
+        case FieldId::From: set_string(f, str_slot, e.from()); return;
+        case FieldId::ActorId: set_string(f, str_slot, e.actor_id()); return;
         case FieldId::Host: {
             const char* host = e.top(info.key);  // set by the engine when it fans several daemons in
             if (!host && e.valid() && !m_default_host.empty()) host = m_default_host.c_str();
-            set_string(f, m_str_result, host);
+            set_string(f, str_slot, host);
             return;
         }
         case FieldId::Time:
             if (auto t = e.time_ns()) {
-                m_u64_result = *t;
-                f.res.u64 = &m_u64_result;
+                u64_slot = *t;
+                f.res.u64 = &u64_slot;
                 f.res_len = 1;
             }
             return;

@@ -56,13 +56,19 @@ function opened(plugin: Plugin, state: PluginState, instance: PluginInstance): O
   };
 }
 
-/** Every field of the plugin, extracted one per call; null = no value. */
-export function extractAll(state: PluginState, event: PluginEvent, arg = 'name'): Record<string, FieldValue | null> {
+/**
+ * Every field of the plugin, extracted one per call as libsinsp does (or all in one extract_fields call,
+ * as other hosts may); null = no value.
+ */
+export function extractAll(
+  state: PluginState,
+  event: PluginEvent,
+  arg = 'name',
+  calls: 'one per field' | 'one for all' = 'one per field',
+): Record<string, FieldValue | null> {
   const fields = state.plugin.info.fields;
-  const values = state.extract(
-    event,
-    fields.map((f) => (f.arg.isKey ? { name: f.name, arg } : { name: f.name })),
-  );
+  const requests = fields.map((f) => (f.arg.isKey ? { name: f.name, arg } : { name: f.name }));
+  const values = calls === 'one per field' ? state.extract(event, requests) : state.extractInOneCall(event, requests);
   const out: Record<string, FieldValue | null> = {};
   fields.forEach((f, i) => {
     const v = values[i];

@@ -73,6 +73,7 @@ class JsState : public Napi::ObjectWrap<JsState> {
   Napi::Value Open(const Napi::CallbackInfo& info);
   Napi::Value OpenAsync(const Napi::CallbackInfo& info);
   Napi::Value Extract(const Napi::CallbackInfo& info);
+  Napi::Value ExtractInOneCall(const Napi::CallbackInfo& info);
   Napi::Value EventToString(const Napi::CallbackInfo& info);
   Napi::Value ExtractEventTypes(const Napi::CallbackInfo& info);
   Napi::Value Config(const Napi::CallbackInfo& info);

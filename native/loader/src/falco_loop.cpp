@@ -50,11 +50,11 @@ LoopResult runFalcoLoop(HostInstance& instance, const LoopOptions& options) {
         if (options.fields.empty() || !state.acceptsEventType(ev.evt->type)) continue;
         for (const FieldRequest& f : options.fields) {
           ++r.extractCalls;
-          state.extract(ev.evt, ev.evtnum, f, [&r, &f](falco_abi::Rc rc, const falco_abi::ExtractField& out) {
+          state.extract(ev.evt, ev.evtnum, &f, 1, [&r, &f](falco_abi::Rc rc, const falco_abi::ExtractField* out) {
             if (rc != SS_PLUGIN_SUCCESS) return;
-            const std::string problem = checkExtractResult(out, *f.field);
+            const std::string problem = checkExtractResult(*out, *f.field);
             if (!problem.empty()) throw LoaderError(codes::kExtract, problem);
-            r.extractedValues += out.res_len;
+            r.extractedValues += out->res_len;
           });
         }
       }

@@ -115,6 +115,7 @@ Napi::Function JsState::Define(Napi::Env env) {
                          InstanceMethod<&JsState::Open>("open"),
                          InstanceMethod<&JsState::OpenAsync>("openAsync"),
                          InstanceMethod<&JsState::Extract>("extract"),
+                         InstanceMethod<&JsState::ExtractInOneCall>("extractInOneCall"),
                          InstanceMethod<&JsState::EventToString>("eventToString"),
                          InstanceMethod<&JsState::ExtractEventTypes>("extractEventTypes"),
                          InstanceMethod<&JsState::Config>("config"),
@@ -241,7 +242,16 @@ Napi::Value JsState::OpenAsync(const Napi::CallbackInfo& info) {
   return p;
 }
 
+// Values of one field's result: null for no value, throws ERR_PLUGIN_EXTRACT on a malformed result.
+Napi::Value resultToJs(Napi::Env env, const falco_abi::ExtractField& f, const FieldInfo& field) {
+  if (f.res_len == 0) return env.Null();
+  const std::string problem = checkExtractResult(f, field);
+  if (!problem.empty()) throw codedError(env, codes::kExtract, problem);
+  return valuesToJs(env, f, field);
+}
+
 // extract(record: Buffer, evtnum: bigint, fields: [{name, arg?}]) -> Array<values[] | null>
+// One extract_fields call per field, as libsinsp makes them.
 Napi::Value JsState::Extract(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   HostState& st = state();
@@ -252,21 +262,40 @@ Napi::Value JsState::Extract(const Napi::CallbackInfo& info) {
   Napi::Array out = Napi::Array::New(env, requests.size());
   const bool accepted = st.acceptsEventType(record.event()->type);
   for (size_t i = 0; i < requests.size(); ++i) {
-    const FieldRequest& req = requests[i];
     Napi::Value value = env.Null();
     if (accepted) {
-      std::string problem;
       withCodes(env, [&] {
-        st.extract(record.event(), evtnum, req, [&](falco_abi::Rc rc, const falco_abi::ExtractField& f) {
-          if (rc != SS_PLUGIN_SUCCESS || f.res_len == 0) return;
-          problem = checkExtractResult(f, *req.field);
-          if (problem.empty()) value = valuesToJs(env, f, *req.field);
+        st.extract(record.event(), evtnum, &requests[i], 1, [&](falco_abi::Rc rc, const falco_abi::ExtractField* f) {
+          if (rc == SS_PLUGIN_SUCCESS) value = resultToJs(env, *f, *requests[i].field);
         });
       });
-      if (!problem.empty()) throw codedError(env, codes::kExtract, problem);
     }
     out.Set(static_cast<uint32_t>(i), value);
   }
+  return out;
+}
+
+// extractInOneCall(record, evtnum, fields) -> Array<values[] | null>
+// One extract_fields call for every field (num_fields = fields.length), results read after it returns.
+Napi::Value JsState::ExtractInOneCall(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  HostState& st = state();
+  const RecordCopy record = copyRecord(env, info[0]);
+  const uint64_t evtnum = evtnumFromJs(env, info[1]);
+  const std::vector<FieldRequest> requests = fieldRequestsFromJs(env, st.library(), info[2]);
+
+  Napi::Array out = Napi::Array::New(env, requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) out.Set(static_cast<uint32_t>(i), env.Null());
+  if (requests.empty() || !st.acceptsEventType(record.event()->type)) return out;
+  withCodes(env, [&] {
+    st.extract(record.event(), evtnum, requests.data(), requests.size(),
+               [&](falco_abi::Rc rc, const falco_abi::ExtractField* fields) {
+                 if (rc != SS_PLUGIN_SUCCESS) return;
+                 for (size_t i = 0; i < requests.size(); ++i) {
+                   out.Set(static_cast<uint32_t>(i), resultToJs(env, fields[i], *requests[i].field));
+                 }
+               });
+  });
   return out;
 }
 

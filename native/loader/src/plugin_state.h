@@ -75,10 +75,12 @@ class HostState {
   // Throws ERR_PLUGIN_EVENT when the record is not an event of this plugin.
   EventText eventToString(const falco_abi::Event* evt, size_t size, uint64_t evtnum);
 
-  // One extract_fields call for one field (num_fields = 1). `onResult(rc, field)` runs while
-  // the plugin's result memory is still valid. The event type filter is the caller's job.
+  // One extract_fields call for `count` fields (num_fields = count; libsinsp asks one at a time,
+  // other hosts batch). `onResult(rc, fields)` runs while the plugin's result memory is still
+  // valid. The event type filter is the caller's job.
   template <typename OnResult>
-  falco_abi::Rc extract(const falco_abi::Event* evt, uint64_t evtnum, const FieldRequest& req, OnResult&& onResult);
+  falco_abi::Rc extract(const falco_abi::Event* evt, uint64_t evtnum, const FieldRequest* reqs, size_t count,
+                        OnResult&& onResult);
 
   uint64_t nextEvtnum() { return evtnum_.fetch_add(1) + 1; }
   int openInstances() const { return openInstances_.load(); }
@@ -116,33 +118,39 @@ class HostState {
 };
 
 template <typename OnResult>
-falco_abi::Rc HostState::extract(const falco_abi::Event* evt, uint64_t evtnum, const FieldRequest& req,
+falco_abi::Rc HostState::extract(const falco_abi::Event* evt, uint64_t evtnum, const FieldRequest* reqs, size_t count,
                                  OnResult&& onResult) {
   std::lock_guard<std::mutex> lock(callMutex_);
   ensureAlive();
   if (!api_.extract_fields) {
     throw LoaderError(codes::kExtract, "plugin " + lib_->info().name + " has no field extraction capability");
   }
-  falco_abi::ExtractField field{};
-  field.field_id = req.field->id;
-  field.field = req.field->name.c_str();
-  field.arg_key = req.hasKey ? req.argKey.c_str() : nullptr;
-  field.arg_index = req.argIndex;
-  field.arg_present = req.argPresent ? 1 : 0;
-  field.ftype = req.field->ftype;
-  field.flist = req.field->isList ? 1 : 0;
+  falco_abi::ExtractField single{};  // the common case, without an allocation per call
+  std::vector<falco_abi::ExtractField> several(count > 1 ? count : 0);
+  falco_abi::ExtractField* fields = count > 1 ? several.data() : &single;
+  for (size_t i = 0; i < count; ++i) {
+    const FieldRequest& req = reqs[i];
+    falco_abi::ExtractField& field = fields[i];
+    field.field_id = req.field->id;
+    field.field = req.field->name.c_str();
+    field.arg_key = req.hasKey ? req.argKey.c_str() : nullptr;
+    field.arg_index = req.argIndex;
+    field.arg_present = req.argPresent ? 1 : 0;
+    field.ftype = req.field->ftype;
+    field.flist = req.field->isList ? 1 : 0;
+  }
 
   falco_abi::EventInput input{evt, evtnum, evtsrc_.c_str()};
   falco_abi::ExtractValueOffsets offsets{nullptr, nullptr};
   falco_abi::FieldExtractInput in{};
   in.owner = owner();
   in.get_owner_last_error = &HostState::ownerLastError;
-  in.num_fields = 1;
-  in.fields = &field;
+  in.num_fields = static_cast<uint32_t>(count);
+  in.fields = fields;
   in.table_reader_ext = nullptr;
   in.value_offsets = &offsets;
   const falco_abi::Rc rc = api_.extract_fields(handle_, &input, &in);
-  onResult(rc, static_cast<const falco_abi::ExtractField&>(field));
+  onResult(rc, static_cast<const falco_abi::ExtractField*>(fields));
   return rc;
 }
 

@@ -6,6 +6,7 @@
 //
 //   node dist/bench/overload.js [--rate 20000] [--factor 10] [--duration 20]
 
+import { benchConfig } from './plugin-config';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,7 +41,7 @@ async function runOnce(library: string, rate: number, factor: number, durationS:
   progress.start(consumerLabel(factor), durationS + 2);
   const generator = await LoadGenerator.start(rate);
   const plugin = new Plugin(library);
-  const state = plugin.init('{}');
+  const state = plugin.init(benchConfig(plugin));
   const instance = await state.openAsync(generator.openParams);
   const engine = findEngine();
   const sampler = sampleRss(engine, 200);

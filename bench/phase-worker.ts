@@ -4,6 +4,7 @@
 // A process per phase keeps plugins apart (ours and a peer never share an address space) and gives each
 // phase its own peak RSS.
 
+import { benchConfig } from './plugin-config';
 import { Plugin, type FieldRequest, type LoopResult, type Metric, type PluginInstance, type PluginState } from '../native/loader/index.js';
 import type {
   FromWorker,
@@ -295,7 +296,7 @@ async function main(): Promise<void> {
   const { request } = await nextMessage('run');
   const fields: FieldRequest[] = request.fields.map((name) => ({ name }));
   const plugin = new Plugin(request.library);
-  const state = plugin.init({});
+  const state = plugin.init(benchConfig(plugin));
   let instance: PluginInstance;
   try {
     instance = await state.openAsync(request.openParams);

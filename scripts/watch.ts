@@ -38,7 +38,7 @@ async function main(): Promise<number> {
   const openParams = positionals[0] ?? '';
   const plugin = loadPlugin();
   console.error(`${plugin.info.name} ${plugin.info.version}: ${plugin.info.description}`);
-  const state = plugin.init(values.config ?? '{}', { validate: true });
+  const state = plugin.init(viewerConfig(values.config ?? '{}'), { validate: true });
   printLogs(state.drainLogs());
   let stopping = false;
   try {
@@ -73,6 +73,21 @@ async function main(): Promise<number> {
   }
 }
 
+/**
+ * A viewer shows what happens from now on: it keeps no resume point, so that it never replays old events
+ * and never moves the resume point of a Falco on this machine (same open_params, same default stateDir).
+ */
+function viewerConfig(text: string): string {
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch {
+    return text; // the plugin's init names the problem
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return text;
+  return JSON.stringify({ stateDir: '', ...config });
+}
+
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
@@ -80,3 +95,4 @@ main().then(
     process.exit(1);
   },
 );
+

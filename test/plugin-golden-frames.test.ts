@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadPlugin } from './support/docker-plugin';
+import { loadPlugin, testConfig } from './support/docker-plugin';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'test', 'fixtures');
 const REPLAY_ENGINE = path.join(FIXTURES, 'replay-engine.js');
@@ -12,7 +12,7 @@ const goldenEvent = fs.readFileSync(path.join(FIXTURES, 'frames', 'event.bin'));
 
 async function replay(openParams: string) {
   const plugin = loadPlugin();
-  const state = plugin.init(JSON.stringify({ enginePath: REPLAY_ENGINE }));
+  const state = plugin.init(JSON.stringify(testConfig({ enginePath: REPLAY_ENGINE })));
   const instance = state.open(openParams);
   const batches = [];
   for (let i = 0; i < 1000; i++) {
@@ -59,7 +59,7 @@ for (const mode of ['', ';bytewise']) {
 describe('frames that break the protocol', () => {
   it('an ERROR frame before READY fails open with its message', () => {
     const plugin = loadPlugin();
-    const state = plugin.init(JSON.stringify({ enginePath: REPLAY_ENGINE }));
+    const state = plugin.init(JSON.stringify(testConfig({ enginePath: REPLAY_ENGINE })));
     assert.throws(() => state.open('error'), /ERR_SOCKET_MISSING: Docker socket \/run\/nope.sock does not exist/);
     state.destroy();
     plugin.unload();
@@ -74,7 +74,7 @@ describe('frames that break the protocol', () => {
 
   it('an event before READY fails open with ERR_PROTOCOL', () => {
     const plugin = loadPlugin();
-    const state = plugin.init(JSON.stringify({ enginePath: REPLAY_ENGINE }));
+    const state = plugin.init(JSON.stringify(testConfig({ enginePath: REPLAY_ENGINE })));
     assert.throws(() => state.open('event,ready'), /ERR_PROTOCOL: the engine sent events before READY/);
     state.destroy();
     plugin.unload();

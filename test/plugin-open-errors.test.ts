@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadPlugin } from './support/docker-plugin';
+import { loadPlugin, testConfig } from './support/docker-plugin';
 import { engineProcesses } from './support/processes';
 import type { Plugin } from '../native/loader/index';
 
@@ -29,7 +29,7 @@ function initFails(config: string, message: RegExp): void {
 }
 
 function openFails(openParams: string, message: RegExp, config: Record<string, unknown> = {}): void {
-  const state = plugin.init(JSON.stringify(config));
+  const state = plugin.init(JSON.stringify(testConfig(config)));
   try {
     assert.throws(
       () => state.open(openParams),

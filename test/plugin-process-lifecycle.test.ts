@@ -2,11 +2,10 @@
 // Falco's log, restarted after a crash without loss or duplicates, gone after
 // close, and independent per plugin state (hot reload, unload and reload).
 import assert from 'node:assert/strict';
-import type http from 'node:http';
 import { describe, it } from 'node:test';
 import { docker, TEST_IMAGE, uniqueName } from './support/docker-cli';
-import { loadPlugin, openPlugin, openPluginAsync, payloadOf } from './support/docker-plugin';
-import { eventLine, FakeDaemon } from './support/fake-daemon';
+import { loadPlugin, openPlugin, openPluginAsync, payloadOf, testConfig } from './support/docker-plugin';
+import { eventLine, ReplayingDaemon } from './support/fake-daemon';
 import { engineProcesses, openFds } from './support/processes';
 
 describe('the engine process', () => {
@@ -32,32 +31,14 @@ describe('the engine process', () => {
   });
 
   it('is restarted after kill -9 and resumes after the events handed to Falco: none lost, none twice, even out of time order', async () => {
-    const daemon = await FakeDaemon.start();
     const total = 200;
     const base = 1_800_000_000_000_000_000n;
     // As a daemon may publish them: every odd event stamped 1.5 µs before the even one published just before
     // it. The last event Falco gets before the kill (c99) is thus not the newest it has (c98).
     const timeOf = (i: number): bigint => base + BigInt(i) * 1000n - (i % 2 === 1 ? 1500n : 0n);
     const lines = Array.from({ length: total }, (_, i) => eventLine('start', timeOf(i), `c${i}`));
-    let emitted = 0;
-    const live = new Set<http.ServerResponse>();
-    daemon.onEvents = (req, res) => {
-      const url = new URL(req.url ?? '/', 'http://docker');
-      const since = url.searchParams.get('since');
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.flushHeaders();
-      if (since !== null) {
-        const [s, frac = '0'] = since.split('.');
-        const sinceNano = BigInt(s ?? '0') * 1_000_000_000n + BigInt(frac.padEnd(9, '0'));
-        for (let i = 0; i < emitted; i++) if (timeOf(i) >= sinceNano) res.write(`${lines[i]}\n`);
-      }
-      live.add(res);
-      res.once('close', () => live.delete(res));
-      return true;
-    };
-    const emit = (n: number): void => {
-      for (; n > 0 && emitted < total; n--, emitted++) for (const res of live) res.write(`${lines[emitted]}\n`);
-    };
+    const daemon = await ReplayingDaemon.start(lines, timeOf);
+    const emit = (n: number): void => daemon.emit(n);
     const opened = await openPluginAsync(daemon.openParams);
     try {
       emit(total / 2);
@@ -87,8 +68,8 @@ describe('the engine process', () => {
 describe('plugin states, as Falco hot reload uses them', () => {
   it('two states of one library each run their own engine and both see the same event', async () => {
     const plugin = loadPlugin();
-    const live = plugin.init('{}');
-    const dryRun = plugin.init('{}'); // Falco's dry run inits a second copy while the first runs
+    const live = plugin.init(testConfig());
+    const dryRun = plugin.init(testConfig()); // Falco's dry run inits a second copy while the first runs
     const a = live.open('');
     const b = dryRun.open('');
     try {

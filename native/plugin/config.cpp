@@ -109,6 +109,9 @@ bool parse_config(const char* json, Config& out, std::string& error) {
     out.idle_wait_ms = number_or_default(config, props, "idleWaitMs");
     out.max_batch_events = number_or_default(config, props, "maxBatchEvents");
     out.max_event_bytes = number_or_default(config, props, "maxEventBytes");
+    out.state_max_age_sec = number_or_default(config, props, "stateMaxAgeSec");
+    const auto state_dir = config.FindMember("stateDir");
+    out.state_dir = state_dir != config.MemberEnd() ? state_dir->value.GetString() : props["stateDir"]["default"].GetString();
     out.uses_deprecated_flush_interval = config.HasMember("flushInterval") || config.HasMember("flushinterval");
 
     auto given = [&](const char* key) -> std::string {

@@ -17,6 +17,8 @@ struct Config {
     uint32_t idle_wait_ms = 0;
     uint32_t max_batch_events = 0;
     uint32_t max_event_bytes = 0;
+    std::string state_dir;  // "" = do not keep resume points
+    uint32_t state_max_age_sec = 0;
     bool uses_deprecated_flush_interval = false;
 };
 

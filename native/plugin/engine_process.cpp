@@ -1,5 +1,7 @@
 #include "engine_process.h"
 
+#include "clock.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -46,12 +48,6 @@ void close_fd(int& fd) {
 }
 
 void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
-
-uint64_t monotonic_ms() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
-}
 
 }  // namespace
 
@@ -154,7 +150,7 @@ std::string EngineProcess::stop(int grace_ms) {
     close_fd(m_control_fd);  // EOF on the engine's stdin: "stop now"
     std::string how = "not running";
     if (m_pid > 0) {
-        const uint64_t deadline = monotonic_ms() + uint64_t(grace_ms);
+        const int64_t deadline = monotonic_ms() + grace_ms;
         bool reaped = try_reap(how);
         while (!reaped && monotonic_ms() < deadline) {
             poll(nullptr, 0, 5);

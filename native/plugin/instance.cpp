@@ -1,9 +1,9 @@
 #include "instance.h"
 
+#include "clock.h"
 #include "plugin.h"
 
 #include <poll.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rapidjson/document.h>
@@ -21,12 +21,6 @@ constexpr size_t kRecentLogLines = 8;
 constexpr size_t kMaxLogLine = 16u << 10;
 constexpr uint32_t kMaxFailedRestarts = 5;
 constexpr uint32_t kMaxStatsFrame = 64u << 10;
-
-int64_t monotonic_ms() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 ss_plugin_log_severity severity_of(const std::string& level) {
     if (level == "error") return SS_PLUGIN_LOG_SEV_ERROR;
@@ -52,6 +46,8 @@ Instance::~Instance() {
     drain_logs();
     m_engine.stop(kStopGraceMs);
     m_plugin.metrics().buffered_bytes.store(0);
+    if (m_opened) save_resume_point(true);
+    m_plugin.instance_closed(this);
 }
 
 std::string Instance::start_request() const {
@@ -83,7 +79,60 @@ std::string Instance::start_request() const {
 
 bool Instance::open(const std::string& params, std::string& error) {
     m_params = params;
-    return start_engine(error);
+    open_resume_store();
+    m_opened = start_engine(error);
+    m_saved_at_ms = monotonic_ms();
+    return m_opened;
+}
+
+void Instance::open_resume_store() {
+    const Config& cfg = m_plugin.config();
+    if (cfg.state_dir.empty() || replays_a_file(m_params)) return;
+    m_store = ResumeStore(cfg.state_dir, resume_key(m_params), uint64_t(cfg.state_max_age_sec) * 1000000000u);
+    std::string note;
+    const ResumeStore::Loaded loaded = m_store.load(m_delivered, note);
+    const bool expected = loaded == ResumeStore::Loaded::Resumed || loaded == ResumeStore::Loaded::Missing;
+    m_plugin.logger().log(expected ? SS_PLUGIN_LOG_SEV_INFO : SS_PLUGIN_LOG_SEV_WARNING, note);
+}
+
+void Instance::note_extracted(const ss_plugin_event* evt) {
+    if (m_confirmed > 0 && m_batch[m_confirmed - 1] == evt) return;  // another field of the same event
+    for (size_t i = m_confirmed; i < m_batch.size(); i++) {
+        if (m_batch[i] == evt) {
+            confirm_through(i + 1);
+            return;
+        }
+    }
+}
+
+void Instance::confirm_through(size_t end) {
+    for (; m_confirmed < end; m_confirmed++) {
+        const uint64_t ts = m_batch[m_confirmed]->ts;
+        if (ts == frame::kUnknownTs) continue;
+        m_delivered.record(ts);
+        m_confirmed_total++;
+    }
+}
+
+// At most once a second while events flow, once a minute otherwise (so that the file's age says when
+// the capture stopped, even after a crash), and at close.
+void Instance::save_resume_point(bool closing) {
+    if (!m_store.enabled()) return;
+    const int64_t now = monotonic_ms();
+    const int64_t interval = m_confirmed_total != m_saved_total ? 1000 : 60000;
+    if (!closing && now - m_saved_at_ms < interval) return;
+    std::string error;
+    const bool saved = m_store.save(m_delivered, error);
+    m_saved_at_ms = now;
+    if (saved) {
+        m_saved_total = m_confirmed_total;
+        m_store_failing = false;
+    } else if (!m_store_failing) {
+        m_store_failing = true;  // said once, not every second
+        m_plugin.logger().log(SS_PLUGIN_LOG_SEV_WARNING,
+                              "ERR_STATE_FILE: cannot keep the resume point (" + error +
+                                  "); after a reload or restart the capture will start from now");
+    }
 }
 
 bool Instance::start_engine(std::string& error) {
@@ -240,7 +289,10 @@ const char* Instance::progress(uint32_t* pct) const {
 }
 
 ss_plugin_rc Instance::next_batch(uint32_t* nevts, ss_plugin_event*** evts) {
+    confirm_through(m_batch.size());  // Falco asks again only once it has processed the whole batch
+    save_resume_point(false);
     m_batch.clear();
+    m_confirmed = 0;
     *nevts = 0;
     *evts = m_batch.data();
     if (m_finished) return m_final_rc;
@@ -291,10 +343,7 @@ ss_plugin_rc Instance::next_batch(uint32_t* nevts, ss_plugin_event*** evts) {
         return rc;
     }
     uint64_t bytes = 0;
-    for (const ss_plugin_event* e : m_batch) {
-        bytes += e->len - frame::kHeaderSize;
-        if (e->ts != frame::kUnknownTs) m_delivered.record(e->ts);
-    }
+    for (const ss_plugin_event* e : m_batch) bytes += e->len - frame::kHeaderSize;
     metrics.events_delivered.fetch_add(m_batch.size(), std::memory_order_relaxed);
     metrics.bytes_delivered.fetch_add(bytes, std::memory_order_relaxed);
     metrics.batches.fetch_add(1, std::memory_order_relaxed);

@@ -5,6 +5,7 @@
 #include "delivered_times.h"
 #include "engine_process.h"
 #include "frame_reader.h"
+#include "resume_store.h"
 
 #include <cstdint>
 #include <deque>
@@ -29,6 +30,9 @@ public:
     // How far a finite source (a replayed file) got: pct in hundredths of a percent.
     const char* progress(uint32_t* pct) const;
 
+    // Falco extracted a field of `evt`: it has processed the events of the last batch up to this one.
+    void note_extracted(const ss_plugin_event* evt);
+
 private:
     enum class Step { Continue, Ready, Failed };
 
@@ -46,6 +50,10 @@ private:
     std::string engine_ended(const std::string& context);
     std::string recent_logs() const;
     void fail(const std::string& error);
+    void open_resume_store();
+    // Events [m_confirmed, end) of the last batch were processed by Falco: a resume starts after them.
+    void confirm_through(size_t end);
+    void save_resume_point(bool closing);
 
     Plugin& m_plugin;
     std::string m_params;
@@ -57,7 +65,17 @@ private:
     bool m_engine_exited = false;   // while streaming, without END or ERROR: restart it
     std::string m_exit_reason;
     uint32_t m_failed_restarts = 0;  // consecutive
+    // What Falco has processed, not merely received: libsinsp hands the events of a batch to Falco's
+    // loop one by one, and a reload or stop drops the rest of the batch. An event counts as processed
+    // once Falco extracted a field of it or of a later one, or asked for the next batch.
     DeliveredTimes m_delivered;
+    size_t m_confirmed = 0;  // events of m_batch processed
+    ResumeStore m_store;     // m_delivered across captures (reloads, restarts)
+    bool m_opened = false;
+    uint64_t m_confirmed_total = 0;
+    uint64_t m_saved_total = 0;
+    int64_t m_saved_at_ms = 0;
+    bool m_store_failing = false;
     bool m_has_progress = false;
     uint32_t m_progress_pct = 0;
     std::string m_progress_text;          // ts of the last event handed to Falco: where a restart resumes

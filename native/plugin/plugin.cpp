@@ -1,21 +1,15 @@
 #include "plugin.h"
 
+#include "clock.h"
 #include "instance.h"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <cstdlib>
 
 namespace docker_plugin {
-
-uint64_t realtime_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec);
-}
 
 Plugin* Plugin::create(const ss_plugin_init_input* in, ss_plugin_rc* rc) {
     auto* p = new Plugin();
@@ -48,7 +42,17 @@ Instance* Plugin::open(const char* params, ss_plugin_rc* rc) {
         return nullptr;
     }
     *rc = SS_PLUGIN_SUCCESS;
+    m_open_instance = instance.get();
     return instance.release();
+}
+
+void Plugin::instance_closed(const Instance* instance) {
+    if (m_open_instance == instance) m_open_instance = nullptr;
+}
+
+void Plugin::extract(const ss_plugin_event_input& evt, ss_plugin_field_extract_input& req) {
+    if (m_open_instance) m_open_instance->note_extracted(evt.evt);
+    m_extractor.extract(evt, req);
 }
 
 const char* Plugin::list_open_params(ss_plugin_rc* rc) {

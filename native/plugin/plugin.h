@@ -29,6 +29,10 @@ public:
     void set_error(const std::string& message);
 
     Instance* open(const char* params, ss_plugin_rc* rc);
+    void instance_closed(const Instance* instance);
+
+    // Field extraction, which also tells the open capture how far Falco got through its batch.
+    void extract(const ss_plugin_event_input& evt, ss_plugin_field_extract_input& req);
     const char* list_open_params(ss_plugin_rc* rc);
 
 private:
@@ -38,8 +42,7 @@ private:
     Extractor m_extractor;
     std::string m_last_error;
     std::string m_open_params_json;
+    Instance* m_open_instance = nullptr;  // Falco opens one capture per state at a time
 };
-
-uint64_t realtime_ns();
 
 }  // namespace docker_plugin

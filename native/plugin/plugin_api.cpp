@@ -139,7 +139,7 @@ DOCKER_PLUGIN_EXPORT const char* plugin_event_to_string(ss_plugin_t* s, const ss
 DOCKER_PLUGIN_EXPORT ss_plugin_rc plugin_extract_fields(ss_plugin_t* s, const ss_plugin_event_input* evt,
                                                         const ss_plugin_field_extract_input* in) {
     try {
-        as_plugin(s)->extractor().extract(*evt, *const_cast<ss_plugin_field_extract_input*>(in));
+        as_plugin(s)->extract(*evt, *const_cast<ss_plugin_field_extract_input*>(in));
         return SS_PLUGIN_SUCCESS;
     } catch (...) {
         record_exception(s, "extract_fields");

@@ -20,6 +20,9 @@ export interface EngineConfig {
   /** poll+ transports: time between two GET /events windows. */
   readonly pollIntervalMs: number;
   readonly logLevel: LogLevel;
+  /** Used by the plugin library (where a capture resumes after a reload); the engine ignores them. */
+  readonly stateDir: string;
+  readonly stateMaxAgeSec: number;
   /** TLS to a daemon over TCP; when set it replaces DOCKER_TLS_VERIFY / DOCKER_CERT_PATH. */
   readonly tls?: TlsConfig;
   /** Accepted for compatibility with the Go plugin and ignored. */

@@ -1,4 +1,6 @@
 // The real plugin library, loaded through the loader addon exactly as Falco loads it.
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Plugin, type FieldValue, type PluginEvent, type PluginInstance, type PluginState } from '../../native/loader/index';
 
@@ -6,6 +8,14 @@ export const LIBRARY = path.join(__dirname, '..', '..', '..', 'build', 'libdocke
 
 export function loadPlugin(): Plugin {
   return new Plugin(LIBRARY);
+}
+
+/**
+ * init_config for a test: `config` with resume points kept in a fresh directory of this test's own (unless
+ * it sets stateDir), so that no test resumes where another one, or a Falco on this machine, stopped.
+ */
+export function testConfig(config: Record<string, unknown> = {}): Record<string, unknown> {
+  return { stateDir: fs.mkdtempSync(path.join(os.tmpdir(), 'docker-plugin-state-')), ...config };
 }
 
 export interface OpenedPlugin {
@@ -18,7 +28,7 @@ export interface OpenedPlugin {
 
 export function openPlugin(openParams = '', config: Record<string, unknown> = {}): OpenedPlugin {
   const plugin = loadPlugin();
-  const state = plugin.init(JSON.stringify(config), { validate: true });
+  const state = plugin.init(JSON.stringify(testConfig(config)), { validate: true });
   let instance: PluginInstance;
   try {
     instance = state.open(openParams);
@@ -33,7 +43,7 @@ export function openPlugin(openParams = '', config: Record<string, unknown> = {}
 /** openPlugin for a daemon served by this very process: open runs on a worker thread. */
 export async function openPluginAsync(openParams: string, config: Record<string, unknown> = {}): Promise<OpenedPlugin> {
   const plugin = loadPlugin();
-  const state = plugin.init(JSON.stringify(config), { validate: true });
+  const state = plugin.init(JSON.stringify(testConfig(config)), { validate: true });
   try {
     return opened(plugin, state, await state.openAsync(openParams));
   } catch (e) {

@@ -111,3 +111,59 @@ export function eventLine(action: string, timeNano: bigint, name = 'c1', extra =
     `"time":${seconds},"timeNano":${timeNano}}`
   );
 }
+
+/**
+ * A fake daemon that keeps what it published, as dockerd does: a GET /events with `since=` first gets every
+ * kept event stamped at or after it, then the live ones. `timeOf(i)` stamps line i (lines may be out of order).
+ */
+export class ReplayingDaemon {
+  private emitted = 0;
+  private readonly live = new Set<http.ServerResponse>();
+
+  private constructor(
+    readonly daemon: FakeDaemon,
+    private readonly lines: readonly string[],
+    private readonly timeOf: (i: number) => bigint,
+  ) {
+    daemon.onEvents = (req, res) => {
+      const since = new URL(req.url ?? '/', 'http://docker').searchParams.get('since');
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.flushHeaders();
+      if (since !== null) {
+        const sinceNano = nanosOf(since);
+        const replay = this.lines.slice(0, this.emitted).filter((_, i) => this.timeOf(i) >= sinceNano);
+        if (replay.length > 0) res.write(replay.map((l) => `${l}\n`).join(''));
+      }
+      this.live.add(res);
+      res.once('close', () => this.live.delete(res));
+      return true;
+    };
+  }
+
+  static async start(lines: readonly string[], timeOf: (i: number) => bigint): Promise<ReplayingDaemon> {
+    return new ReplayingDaemon(await FakeDaemon.start(), lines, timeOf);
+  }
+
+  get openParams(): string {
+    return this.daemon.openParams;
+  }
+
+  /** Publishes the next `n` lines, in one write to each connected reader (a burst). */
+  emit(n: number): void {
+    const burst = this.lines.slice(this.emitted, this.emitted + n);
+    this.emitted += burst.length;
+    if (burst.length === 0) return;
+    const text = burst.map((l) => `${l}\n`).join('');
+    for (const res of this.live) res.write(text);
+  }
+
+  close(): Promise<void> {
+    return this.daemon.close();
+  }
+}
+
+/** Docker's `since=` ("<seconds>.<nanoseconds>") in nanoseconds. */
+function nanosOf(since: string): bigint {
+  const [seconds, fraction = '0'] = since.split('.');
+  return BigInt(seconds ?? '0') * 1_000_000_000n + BigInt(fraction.padEnd(9, '0'));
+}

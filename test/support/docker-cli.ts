@@ -40,6 +40,62 @@ export function daemonEvents(sinceNano: bigint, untilNano: bigint): Promise<stri
   });
 }
 
+export interface DaemonEvent {
+  readonly Type: string;
+  readonly Action: string;
+  readonly Actor: { readonly ID: string; readonly Attributes: Readonly<Record<string, string>> };
+  readonly timeNano: number;
+}
+
+/** The daemon's event stream from now on, as `docker events` reads it (filters as in `--filter`). */
+export interface DaemonEventWatch {
+  /** The first event since the watch started that `matches` accepts. */
+  next(matches: (event: DaemonEvent) => boolean, timeoutMs?: number): Promise<DaemonEvent>;
+  close(): void;
+}
+
+/** Resolves once the daemon answered, so that every event caused after it is seen. */
+export function watchDaemonEvents(filters: Record<string, string[]> = {}): Promise<DaemonEventWatch> {
+  return new Promise((resolve, reject) => {
+    const events: DaemonEvent[] = [];
+    const waiters = new Set<() => boolean>();
+    const query = Object.keys(filters).length > 0 ? `?filters=${encodeURIComponent(JSON.stringify(filters))}` : '';
+    const req = http.get({ socketPath: DOCKER_SOCKET, path: `/events${query}` });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let partial = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) if (line.length > 0) events.push(JSON.parse(line) as DaemonEvent);
+        for (const w of [...waiters]) if (w()) waiters.delete(w);
+      });
+      resolve({
+        next(matches, timeoutMs = 60_000) {
+          return new Promise((found, fail) => {
+            const check = (): boolean => {
+              const event = events.find(matches);
+              if (event === undefined) return false;
+              clearTimeout(timer);
+              found(event);
+              return true;
+            };
+            const timer = setTimeout(() => {
+              waiters.delete(check);
+              fail(new Error(`no daemon event matching ${JSON.stringify(filters)} and the test's condition within ${timeoutMs} ms`));
+            }, timeoutMs);
+            if (!check()) waiters.add(check);
+          });
+        },
+        close() {
+          req.destroy();
+        },
+      });
+    });
+  });
+}
+
 export function nowNano(): bigint {
   return BigInt(Date.now()) * 1_000_000n;
 }

@@ -1,0 +1,17 @@
+// The end-to-end suite in the real host: the package as README installs it, in a real Falco, against the
+// real dockerd. Runs when a Falco binary is found (FALCO_BIN, else falco on PATH, else the output of
+// ../shared/falco/build-falco.sh); otherwise one skipped test says why. `npm run test:falco` runs it alone.
+
+import { before, test } from 'node:test';
+import { E2eEnv } from './falco/env';
+import { rulesSuite } from './falco/rules.suite';
+import { findFalco } from './support/falco';
+
+const found = findFalco();
+if ('skip' in found) {
+  test('Falco end-to-end suite', { skip: found.skip }, () => undefined);
+} else {
+  const env = new E2eEnv(found.path);
+  before(() => env.install());
+  rulesSuite(env);
+}

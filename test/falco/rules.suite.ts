@@ -1,0 +1,88 @@
+// Every shipped rule fires on its scenario and stays silent on its near miss, in the real Falco, under
+// rule_matching `first` (Falco's default) and `all`, with the alerts' output fields checked.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { docker, uniqueName } from '../support/docker-cli';
+import type { Alert, FalcoProcess } from '../support/falco';
+import type { E2eEnv } from './env';
+import { RULES, SCENARIOS, type Case, type CaseResult, type Expected } from './rule-cases';
+
+type Mode = 'first' | 'all';
+
+export function rulesSuite(env: E2eEnv): void {
+  for (const mode of ['first', 'all'] as const) {
+    describe(`shipped rules in Falco (rule_matching: ${mode})`, () => {
+      let falco: FalcoProcess;
+      const results = new Map<Case, CaseResult>();
+      const unavailable = new Map<string, string>();
+
+      before(async () => {
+        falco = env.start({ overrides: mode === 'all' ? ['rule_matching=all'] : [] });
+        await falco.waitUntilConnected();
+        for (const scenario of SCENARIOS) {
+          const why = (await scenario.unavailable?.()) ?? null;
+          if (why !== null) {
+            unavailable.set(scenario.rule, why);
+            continue;
+          }
+          for (const c of [scenario.fires, scenario.nearMiss]) results.set(c, await c.run());
+        }
+        await barrier(falco);
+      });
+
+      after(async () => {
+        assert.equal(await falco?.stop(), 0);
+      });
+
+      for (const scenario of SCENARIOS) {
+        it(`"${scenario.rule}" fires when ${scenario.fires.title}`, (t) => {
+          const why = unavailable.get(scenario.rule);
+          if (why !== undefined) return t.skip(why);
+          assert.ok(expected(scenario.fires, mode)[scenario.rule] !== undefined, 'the table expects the rule to fire');
+          checkCase(falco.alerts, scenario.fires, results.get(scenario.fires)!, mode);
+        });
+        it(`"${scenario.rule}" stays silent when ${scenario.nearMiss.title}`, (t) => {
+          const why = unavailable.get(scenario.rule);
+          if (why !== undefined) return t.skip(why);
+          assert.equal(expected(scenario.nearMiss, mode)[scenario.rule], undefined, 'the table expects silence');
+          checkCase(falco.alerts, scenario.nearMiss, results.get(scenario.nearMiss)!, mode);
+        });
+      }
+    });
+  }
+}
+
+function expected(c: Case, mode: Mode): Expected {
+  return mode === 'first' ? c.first : c.all;
+}
+
+/** The alerts naming the case's token are exactly the expected ones, each with the expected fields. */
+function checkCase(alerts: readonly Alert[], c: Case, result: CaseResult, mode: Mode): void {
+  const mine = alerts.filter((a) => a.output.includes(result.token));
+  const counts = new Map<string, number>();
+  for (const a of mine) counts.set(a.rule, (counts.get(a.rule) ?? 0) + 1);
+  const want = expected(c, mode);
+  const rules = new Set([...counts.keys(), ...Object.keys(want)]);
+  const describeAll = mine.map((a) => `${a.rule}: ${a.output}`).join('\n');
+  for (const rule of rules) {
+    const got = counts.get(rule) ?? 0;
+    const expect = want[rule];
+    if (expect === 'some') assert.ok(got >= 1, `${rule}: expected at least one alert, got none\n${describeAll}`);
+    else assert.equal(got, expect ?? 0, `${rule}: alerts for ${result.token}\n${describeAll}`);
+  }
+  for (const a of mine) {
+    for (const [field, value] of Object.entries(result.fields[a.rule] ?? {})) {
+      assert.equal(String(a.output_fields[field]), value, `${a.rule}: ${field} in ${a.output}`);
+    }
+    assert.equal(a.source, 'docker');
+  }
+}
+
+/** Events reach Falco in order: once the alert of a volume removed now arrives, every earlier one has. */
+async function barrier(falco: FalcoProcess): Promise<void> {
+  const name = uniqueName('e2e-barrier');
+  await docker('volume', 'create', name);
+  await docker('volume', 'rm', name);
+  await falco.waitForAlerts((alerts) => alerts.some((a) => a.rule === RULES.volumeRemoved && a.output.includes(name)), 60_000, `the alert for volume ${name}`);
+}

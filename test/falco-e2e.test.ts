@@ -4,6 +4,7 @@
 
 import { before, test } from 'node:test';
 import { E2eEnv } from './falco/env';
+import { reloadSuite } from './falco/reload.suite';
 import { rulesSuite } from './falco/rules.suite';
 import { findFalco } from './support/falco';
 
@@ -14,4 +15,5 @@ if ('skip' in found) {
   const env = new E2eEnv(found.path);
   before(() => env.install());
   rulesSuite(env);
+  reloadSuite(env);
 }

@@ -3,7 +3,9 @@
 // ../shared/falco/build-falco.sh); otherwise one skipped test says why. `npm run test:falco` runs it alone.
 
 import { before, test } from 'node:test';
+import { cliSuite } from './falco/cli.suite';
 import { E2eEnv } from './falco/env';
+import { metricsSuite } from './falco/metrics.suite';
 import { reloadSuite } from './falco/reload.suite';
 import { rulesSuite } from './falco/rules.suite';
 import { findFalco } from './support/falco';
@@ -14,6 +16,8 @@ if ('skip' in found) {
 } else {
   const env = new E2eEnv(found.path);
   before(() => env.install());
+  cliSuite(env);
   rulesSuite(env);
+  metricsSuite(env);
   reloadSuite(env);
 }

@@ -45,7 +45,7 @@ Instance::Instance(Plugin& plugin)
 Instance::~Instance() {
     drain_logs();
     m_engine.stop(kStopGraceMs);
-    m_plugin.metrics().buffered_bytes.store(0);
+    m_plugin.metrics().bytes_buffered.store(0);
     if (m_opened) save_resume_point(true);
     m_plugin.instance_closed(this);
 }
@@ -265,7 +265,7 @@ void Instance::apply_stats(const uint8_t* json, size_t len) {
     if (doc.HasParseError() || !doc.IsObject()) return;
     Metrics& m = m_plugin.metrics();
     const std::pair<const char*, std::atomic<uint64_t>*> keys[] = {
-        {"queuedEvents", &m.engine_queued_events},       {"queuedBytes", &m.engine_queued_bytes},
+        {"queuedEvents", &m.engine_queued_events},       {"queuedBytes", &m.bytes_queued_in_engine},
         {"droppedEvents", &m.engine_dropped_events},     {"malformedEvents", &m.engine_malformed_events},
         {"oversizedEvents", &m.engine_oversized_events}, {"reconnects", &m.engine_reconnects},
         {"replayGaps", &m.engine_replay_gaps},
@@ -330,7 +330,7 @@ ss_plugin_rc Instance::next_batch(uint32_t* nevts, ss_plugin_event*** evts) {
     }
 
     Metrics& metrics = m_plugin.metrics();
-    metrics.buffered_bytes.store(m_reader.buffered_bytes(), std::memory_order_relaxed);
+    metrics.bytes_buffered.store(m_reader.buffered_bytes(), std::memory_order_relaxed);
     ss_plugin_rc rc = m_batch.empty() ? SS_PLUGIN_TIMEOUT : SS_PLUGIN_SUCCESS;
     if (m_pending_rc) {
         rc = *m_pending_rc;
@@ -342,16 +342,16 @@ ss_plugin_rc Instance::next_batch(uint32_t* nevts, ss_plugin_event*** evts) {
         if (rc == SS_PLUGIN_TIMEOUT) metrics.idle_timeouts.fetch_add(1, std::memory_order_relaxed);
         return rc;
     }
-    uint64_t bytes = 0;
-    for (const ss_plugin_event* e : m_batch) bytes += e->len - frame::kHeaderSize;
+    uint64_t bytes = 0, delay_us = 0;
+    const uint64_t now = realtime_ns();
+    for (const ss_plugin_event* e : m_batch) {
+        bytes += e->len - frame::kHeaderSize;
+        if (e->ts != frame::kUnknownTs && now > e->ts) delay_us += (now - e->ts) / 1000;
+    }
     metrics.events_delivered.fetch_add(m_batch.size(), std::memory_order_relaxed);
     metrics.bytes_delivered.fetch_add(bytes, std::memory_order_relaxed);
+    metrics.event_delay_microseconds.fetch_add(delay_us, std::memory_order_relaxed);
     metrics.batches.fetch_add(1, std::memory_order_relaxed);
-    const uint64_t last_ts = m_batch.back()->ts;
-    if (last_ts != frame::kUnknownTs) {
-        const uint64_t now = realtime_ns();
-        if (now > last_ts) metrics.last_event_delay_us.store((now - last_ts) / 1000, std::memory_order_relaxed);
-    }
     *nevts = uint32_t(m_batch.size());
     *evts = m_batch.data();
     return rc;

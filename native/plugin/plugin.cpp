@@ -30,7 +30,6 @@ Plugin* Plugin::create(const ss_plugin_init_input* in, ss_plugin_rc* rc) {
 void Plugin::set_error(const std::string& message) {
     m_last_error = message;
     m_metrics.errors.fetch_add(1, std::memory_order_relaxed);
-    m_metrics.last_error_time_ns.store(realtime_ns(), std::memory_order_relaxed);
 }
 
 Instance* Plugin::open(const char* params, ss_plugin_rc* rc) {

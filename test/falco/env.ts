@@ -26,13 +26,16 @@ export class E2eEnv {
     return fs.mkdtempSync(path.join(os.tmpdir(), 'falco-e2e-state-'));
   }
 
-  /** Falco with the repository's falco.yaml (unless `config`), the docker source alone. */
-  start(options: { overrides?: readonly string[]; stateDir?: string; config?: string } = {}): FalcoProcess {
-    const stateDir = options.stateDir ?? this.newStateDir();
+  /**
+   * Falco with the repository's falco.yaml (unless `config`), the docker source alone. Resume points go to
+   * `stateDir` (default: a new directory); null keeps init_config as the config file has it.
+   */
+  start(options: { overrides?: readonly string[]; stateDir?: string | null; config?: string } = {}): FalcoProcess {
+    const stateDir = options.stateDir === undefined ? this.newStateDir() : options.stateDir;
     const falcoOptions: FalcoOptions = {
       falco: this.falco,
       plugins: this.plugins,
-      overrides: [`plugins[0].init_config.stateDir=${stateDir}`, ...(options.overrides ?? [])],
+      overrides: [...(stateDir === null ? [] : [`plugins[0].init_config.stateDir=${stateDir}`]), ...(options.overrides ?? [])],
       ...(options.config === undefined ? {} : { config: options.config }),
     };
     return new FalcoProcess(falcoOptions);

@@ -56,7 +56,7 @@ export function reloadSuite(env: E2eEnv): void {
         await churn;
       }
       // The last container's die has reached Falco once its alert arrived: events come in order.
-      const last = containers[containers.length - 1]!;
+      const last = containers[containers.length - 1];
       await falco.waitForAlerts((all) => all.some((a) => a.output.includes(`action=die name=${last}`)), 60_000, `the die of ${last}`);
       assert.equal(await falco.stop(), 0);
       alerts.push(...falco.alerts);

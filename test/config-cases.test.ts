@@ -7,6 +7,7 @@
 //   problems: every problem, sorted; [] means accepted.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Plugin } from '../native/loader/index';
@@ -72,4 +73,26 @@ describe('the library (plugin_init)', () => {
       });
     });
   }
+
+  it('hands null, "" and {} to the engine as {}', () => {
+    // A stand-in node, found on PATH, that prints the start request and exits.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'config-node-'));
+    fs.writeFileSync(path.join(dir, 'node'), '#!/bin/sh\nread -r request; echo "$request" >&2; exit 1\n', { mode: 0o755 });
+    const savedPath = process.env['PATH'];
+    try {
+      for (const text of ['null', '', '""', '{}']) {
+        process.env['PATH'] = dir;
+        const state = plugin.init(text);
+        process.env['PATH'] = savedPath;
+        try {
+          assert.throws(() => state.open(''), { code: 'ERR_PLUGIN_OPEN', message: /"config":\{\},/ }, text);
+        } finally {
+          state.destroy();
+        }
+      }
+    } finally {
+      process.env['PATH'] = savedPath;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

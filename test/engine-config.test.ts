@@ -9,14 +9,16 @@ import { StartRequestError } from '../src/errors';
 import { parseStartRequest } from '../src/start-request';
 import { EngineProcess, json, TYPE_ERROR } from './support/engine-process';
 
-test('defaults come from the schema', () => {
-  const config = parseConfig({}) as unknown as Record<string, unknown>;
+test('defaults come from the schema, also for no config, null (Falco\'s {}) and ""', () => {
   const defaults = Object.entries(schema.properties as Record<string, { default?: unknown }>).filter(
     ([, p]) => p.default !== undefined,
   );
   assert.ok(defaults.length >= 6);
-  for (const [key, p] of defaults) assert.equal(config[key], p.default, key);
-  assert.equal(parseConfig(undefined).logLevel, 'info');
+  for (const raw of [{}, undefined, null, '']) {
+    const config = parseConfig(raw) as unknown as Record<string, unknown>;
+    for (const [key, p] of defaults) assert.equal(config[key], p.default, `${JSON.stringify(raw)}: ${key}`);
+  }
+  assert.equal(parseConfig({ tls: {} }).tls?.verify, true);
 });
 
 test('given values are kept; the Go plugin flushInterval spellings are accepted', () => {

@@ -141,8 +141,9 @@ std::vector<std::string> schema_problems(const Value& config, const rapidjson::D
     }
 }
 
-// No init_config means {}. Numbers are read correctly rounded and text must be
-// UTF-8, as Node.js reads them.
+// Falco passes `init_config: {}` as the text null, and an empty or absent one as
+// "" (libsinsp then as {}); like the JSON string "", they all mean every default.
+// Numbers are read correctly rounded and text must be UTF-8, as Node.js reads them.
 bool parse_text(const char* json, rapidjson::Document& config, std::string& error) {
     const std::string_view text = (json && *json) ? json : "{}";
     config.Parse<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
@@ -151,6 +152,7 @@ bool parse_text(const char* json, rapidjson::Document& config, std::string& erro
                 " at offset " + std::to_string(config.GetErrorOffset());
         return false;
     }
+    if (config.IsNull() || (config.IsString() && config.GetStringLength() == 0)) config.SetObject();
     normalize_like_javascript(config, config.GetAllocator());
     return true;
 }

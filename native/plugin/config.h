@@ -11,7 +11,7 @@ namespace docker_plugin {
 const char* init_schema_json();
 
 struct Config {
-    std::string raw_json;  // the object as given, handed to the engine
+    std::string raw_json;  // the object as given ({} for null or ""), handed to the engine
     std::string node_path;
     std::string engine_path;
     uint32_t open_timeout_ms = 0;

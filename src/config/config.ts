@@ -49,11 +49,11 @@ function compiled(): ValidateFunction {
 }
 
 /**
- * Validates `raw` (the start request's `config`; absent means `{}`) and returns it with defaults.
- * Throws ConfigInvalidError listing every problem.
+ * Validates `raw` (the start request's `config`) and returns it with defaults. Absent, null (Falco's
+ * `init_config: {}`) and "" mean `{}`. Throws ConfigInvalidError listing every problem.
  */
 export function parseConfig(raw: unknown): EngineConfig {
-  const data: unknown = raw === undefined ? {} : structuredClone(raw);
+  const data: unknown = raw === undefined || raw === null || raw === '' ? {} : structuredClone(raw);
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new ConfigInvalidError([notAnObjectProblem(data)]);
   }

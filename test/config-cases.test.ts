@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Plugin } from '../native/loader/index';
 import { parseConfig } from '../src/config/config';
+import schema from '../src/config/schema.json';
 import { ConfigInvalidError } from '../src/errors';
 import { loadPlugin } from './support/docker-plugin';
 
@@ -54,7 +55,7 @@ describe('the engine (parseConfig)', () => {
   for (const c of CASES) it(title(c), () => assert.deepEqual(engineProblems(valueOf(c)), c.problems));
 });
 
-describe('the library (plugin_init)', () => {
+describe('the library (plugin_init, after the host checked the exported schema)', () => {
   let plugin: Plugin;
   before(() => {
     plugin = loadPlugin();
@@ -64,15 +65,20 @@ describe('the library (plugin_init)', () => {
   for (const c of CASES) {
     it(title(c), () => {
       if (c.problems.length === 0) {
-        plugin.init(textOf(c)).destroy();
+        plugin.init(textOf(c), { validate: true }).destroy();
         return;
       }
-      assert.throws(() => plugin.init(textOf(c)), {
+      assert.throws(() => plugin.init(textOf(c), { validate: true }), {
         code: 'ERR_PLUGIN_INIT',
         message: `could not initialize plugin: ERR_CONFIG_INVALID: ${c.problems.join('; ')}`,
       });
     });
   }
+
+  it('exports the schema as documentation only: titles, descriptions and defaults, no rule', () => {
+    const exported = JSON.parse(plugin.info.initSchema ?? '') as Record<string, unknown>;
+    assert.deepEqual(exported, documentationOf(schema));
+  });
 
   it('hands null, "" and {} to the engine as {}', () => {
     // A stand-in node, found on PATH, that prints the start request and exits.
@@ -82,7 +88,7 @@ describe('the library (plugin_init)', () => {
     try {
       for (const text of ['null', '', '""', '{}']) {
         process.env['PATH'] = dir;
-        const state = plugin.init(text);
+        const state = plugin.init(text, { validate: true });
         process.env['PATH'] = savedPath;
         try {
           assert.throws(() => state.open(''), { code: 'ERR_PLUGIN_OPEN', message: /"config":\{\},/ }, text);
@@ -96,3 +102,16 @@ describe('the library (plugin_init)', () => {
     }
   });
 });
+
+/** What the library must export: the schema with only its documenting keywords, properties alike. */
+function documentationOf(node: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [keyword, value] of Object.entries(node)) {
+    if (keyword === 'properties') {
+      out[keyword] = Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, documentationOf(v as object)]));
+    } else if (['$schema', 'title', 'description', 'default'].includes(keyword)) {
+      out[keyword] = value;
+    }
+  }
+  return out;
+}

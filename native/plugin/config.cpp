@@ -35,6 +35,29 @@ std::string to_json(const Value& v) {
     return sb.GetString();
 }
 
+// The schema without its validation keywords (type, enum, minimum, additionalProperties...).
+Value documentation_only(const Value& schema, Allocator& a) {
+    Value out(rapidjson::kObjectType);
+    for (const auto& m : schema.GetObject()) {
+        const std::string_view keyword(m.name.GetString(), m.name.GetStringLength());
+        if (keyword == "properties") {
+            Value properties(rapidjson::kObjectType);
+            for (const auto& p : m.value.GetObject())
+                properties.AddMember(Value(p.name, a), documentation_only(p.value, a), a);
+            out.AddMember(Value(m.name, a), properties, a);
+        } else if (keyword == "$schema" || keyword == "title" || keyword == "description" || keyword == "default") {
+            out.AddMember(Value(m.name, a), Value(m.value, a), a);
+        }
+    }
+    return out;
+}
+
+std::string exported_schema() {
+    rapidjson::Document full;
+    full.Parse(kSchema);
+    return to_json(documentation_only(full, full.GetAllocator()));
+}
+
 // JavaScript orders an object's array-index keys ("0", "17"; below 2^32 - 1) first, ascending.
 std::optional<uint32_t> array_index(const Value& key) {
     const std::string_view s(key.GetString(), key.GetStringLength());
@@ -209,7 +232,16 @@ bool find_programs(const Value& config, Config& out, std::string& error) {
 
 }  // namespace
 
-const char* init_schema_json() { return kSchema; }
+// Falco checks init_config against this schema with valijson before plugin_init
+// and stops at the first failure with valijson's message alone ("In <root>, Value
+// type not permitted by 'type' constraint": no value, no suggestion); it also
+// hands `init_config: {}` over as null. So the exported schema only documents and
+// accepts any JSON, and plugin_init, validating with the full schema, names every
+// problem.
+const char* init_schema_json() {
+    static const std::string schema = exported_schema();
+    return schema.c_str();
+}
 
 bool parse_config(const char* json, Config& out, std::string& error) {
     rapidjson::Document schema_doc;

@@ -8,6 +8,7 @@
 
 namespace docker_plugin {
 
+// What plugin_get_init_schema exports: the schema's documentation, no validation.
 const char* init_schema_json();
 
 struct Config {

@@ -42,7 +42,7 @@ export class StartRequestError extends EngineError {
   }
 }
 
-/** init_config does not match src/config/schema.json. `problems` lists one sentence per bad key. */
+/** init_config does not match src/config/schema.json. `problems`: one sentence per problem, sorted. */
 export class ConfigInvalidError extends EngineError {
   readonly problems: readonly string[];
 

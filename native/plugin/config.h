@@ -1,5 +1,6 @@
 // init_config: validated against the one schema (src/config/schema.json,
-// embedded at build time), defaults taken from it.
+// embedded at build time), defaults taken from it; every problem named as the
+// engine names it.
 #pragma once
 
 #include <cstdint>
@@ -7,10 +8,11 @@
 
 namespace docker_plugin {
 
+// What plugin_get_init_schema exports: the schema's documentation, no validation.
 const char* init_schema_json();
 
 struct Config {
-    std::string raw_json;  // the object as given, handed to the engine
+    std::string raw_json;  // the object as given ({} for null or ""), handed to the engine
     std::string node_path;
     std::string engine_path;
     uint32_t open_timeout_ms = 0;
@@ -22,8 +24,8 @@ struct Config {
     bool uses_deprecated_flush_interval = false;
 };
 
-// Parses and validates; on failure returns false with a message naming the
-// key and the problem.
+// Parses and validates; on failure returns false with every problem, one
+// sentence each naming the key, sorted and joined by "; ".
 bool parse_config(const char* json, Config& out, std::string& error);
 
 }  // namespace docker_plugin

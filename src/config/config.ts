@@ -1,11 +1,12 @@
 // init_config, validated against the one schema (./schema.json) with the schema's defaults applied.
 // The validator is compiled once, on first use; every problem is reported as one sentence naming the key,
-// the rule and the value, e.g. `init_config.idleWaitMs must be <= 1000 (got 5000)`.
+// the rule and the value, e.g. `init_config.idleWaitMs must be <= 1000 (got 5000)`, worded as the plugin
+// library words it (./problems.ts).
 
-import { describeValue } from '../describe-value';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { ConfigInvalidError } from '../errors';
 import type { LogLevel } from '../log';
+import { type KeyPath, notAnObjectProblem, ruleProblem, sortProblems, unknownKeyProblem } from './problems';
 import schema from './schema.json';
 
 /** init_config after validation, defaults filled in. */
@@ -38,8 +39,6 @@ export interface TlsConfig {
   readonly verify: boolean;
 }
 
-export const ACCEPTED_KEYS: readonly string[] = Object.keys(schema.properties);
-
 let validator: ValidateFunction | null = null;
 
 function compiled(): ValidateFunction {
@@ -53,87 +52,61 @@ function compiled(): ValidateFunction {
 }
 
 /**
- * Validates `raw` (the start request's `config`; absent means `{}`) and returns it with defaults.
- * Throws ConfigInvalidError listing every problem.
+ * Validates `raw` (the start request's `config`) and returns it with defaults. Absent, null (Falco's
+ * `init_config: {}`) and "" mean `{}`. Throws ConfigInvalidError listing every problem.
  */
 export function parseConfig(raw: unknown): EngineConfig {
-  const data: unknown = raw === undefined ? {} : structuredClone(raw);
+  const data: unknown = raw === undefined || raw === null || raw === '' ? {} : structuredClone(raw);
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new ConfigInvalidError([`init_config must be a JSON object (got ${describeValue(data)})`]);
+    throw new ConfigInvalidError([notAnObjectProblem(data)]);
   }
   const validate = compiled();
-  if (!validate(data)) {
-    throw new ConfigInvalidError((validate.errors ?? []).map((e) => describeProblem(e, data)));
-  }
+  if (!validate(data)) throw new ConfigInvalidError(problemsOf(validate.errors ?? [], data));
   return data as EngineConfig;
 }
 
-function describeProblem(error: ErrorObject, data: unknown): string {
-  const key = `init_config${error.instancePath.replace(/\//g, '.')}`;
-  const got = `(got ${describeValue(valueAt(data, error.instancePath))})`;
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'additionalProperties': {
-      const unknownKey = String(params['additionalProperty']);
-      const accepted = acceptedKeysAt(error.instancePath);
-      const hint = suggestKey(unknownKey, accepted);
-      return (
-        `${key} has unknown key "${unknownKey}"${hint ? ` (did you mean "${hint}"?)` : ''}; ` +
-        `accepted keys: ${accepted.join(', ')}`
-      );
+/**
+ * Every unknown key, and the first rule each value breaks (ajv also reports a range after a wrong type;
+ * the library's validator stops at the first).
+ */
+function problemsOf(errors: readonly ErrorObject[], data: object): string[] {
+  const unknownKeys: string[] = [];
+  const brokenRules = new Map<string, string>();
+  for (const error of errors) {
+    const path = keyPath(error.instancePath);
+    if (error.keyword === 'additionalProperties') {
+      const key = String(error.params['additionalProperty']);
+      unknownKeys.push(unknownKeyProblem(path, key, acceptedKeysAt(path)));
+    } else if (!brokenRules.has(error.instancePath)) {
+      const params = error.params as Record<string, unknown>;
+      brokenRules.set(error.instancePath, ruleProblem(path, error.keyword, params, valueAt(data, path)));
     }
-    case 'type':
-      return `${key} must be ${article(String(params['type']))} ${got}`;
-    case 'minimum':
-    case 'maximum':
-    case 'exclusiveMinimum':
-    case 'exclusiveMaximum':
-      return `${key} must be ${String(params['comparison'])} ${String(params['limit'])} ${got}`;
-    case 'enum': {
-      const allowed = (params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ');
-      return `${key} must be one of ${allowed} ${got}`;
-    }
-    case 'minLength':
-      return `${key} must not be empty ${got}`;
-    default:
-      return `${key} ${error.message ?? `fails ${error.keyword}`} ${got}`;
   }
+  return sortProblems([...unknownKeys, ...brokenRules.values()]);
 }
 
-/** The keys the schema accepts in the object at `pointer` (`""` = init_config itself, `/tls`…). */
 interface SchemaNode {
   readonly description?: string;
   readonly properties?: Readonly<Record<string, SchemaNode>>;
 }
 
-function acceptedKeysAt(pointer: string): readonly string[] {
+/** The keys the schema accepts in the object at `path`, in schema order. */
+function acceptedKeysAt(path: KeyPath): string[] {
   let node: SchemaNode = schema;
-  for (const segment of pointer.split('/').slice(1)) {
-    node = node.properties?.[segment] ?? {};
-  }
-  return node.properties === undefined ? ACCEPTED_KEYS : Object.keys(node.properties);
+  for (const key of path) node = node.properties?.[key] ?? {};
+  return Object.keys(node.properties ?? {});
 }
 
-function suggestKey(unknownKey: string, accepted: readonly string[]): string | undefined {
-  const lower = unknownKey.toLowerCase();
-  return (
-    accepted.find((k) => k.toLowerCase() === lower) ??
-    accepted.find((k) => lower.length >= 4 && k.toLowerCase().startsWith(lower)) ??
-    accepted.find((k) => k.length >= 4 && lower.startsWith(k.toLowerCase()))
-  );
+/** A JSON pointer (`/tls/ca`) as keys. */
+function keyPath(pointer: string): KeyPath {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-function article(type: string): string {
-  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
-}
-
-function valueAt(data: unknown, pointer: string): unknown {
+function valueAt(data: unknown, path: KeyPath): unknown {
   let node = data;
-  for (const raw of pointer.split('/').slice(1)) {
-    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string, unknown>)[segment];
-  }
+  for (const key of path) node = (node as Record<string, unknown>)[key];
   return node;
 }
-

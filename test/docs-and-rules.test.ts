@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { README, regenerate } from '../scripts/docs';
 import { loadPlugin } from './support/docker-plugin';
 
@@ -25,27 +26,48 @@ describe('documentation and rules', () => {
     for (const name of used) assert.ok(fields.has(name), `rules use ${name}, which the plugin does not have`);
   });
 
-  it('the rules require a plugin version this library satisfies, and every rule is for the docker source', () => {
+  it('the rules file is valid YAML: each rule complete, for the docker source, requiring a version this library satisfies', () => {
     const plugin = loadPlugin();
     const version = plugin.info.version;
     plugin.unload();
-    const rules = read('rules/docker_rules.yaml');
-    const required = /- name: docker\n\s+version: (\d+\.\d+\.\d+)/.exec(rules)?.[1];
+    const items = parseYaml(read('rules/docker_rules.yaml')) as Array<Record<string, unknown>>;
+    const requirement = items.find((i) => 'required_plugin_versions' in i)?.['required_plugin_versions'] as Array<{ name: string; version: string }>;
+    const required = requirement.find((r) => r.name === 'docker')?.version;
     assert.ok(required);
     const num = (v: string): number[] => v.split('.').map(Number);
     const [ra = 0, rb = 0, rc = 0] = num(required);
     const [va = 0, vb = 0, vc = 0] = num(version);
     assert.ok(va === ra && (vb > rb || (vb === rb && vc >= rc)), `${version} does not satisfy ${required}`);
-    const ruleCount = (rules.match(/^- rule: /gm) ?? []).length;
-    assert.equal((rules.match(/^ {2}source: docker$/gm) ?? []).length, ruleCount);
-    assert.ok(rules.includes('condition: docker.status in (create,start,die)'), "keeps the Go plugin's rule");
+    const rules = items.filter((i) => 'rule' in i);
+    assert.ok(rules.length >= 10);
+    for (const r of rules) {
+      for (const key of ['desc', 'condition', 'output', 'priority']) assert.equal(typeof r[key], 'string', `${String(r['rule'])}: ${key}`);
+      assert.equal(r['source'], 'docker', String(r['rule']));
+    }
   });
 
-  it('falco.yaml loads this plugin by its name and library, with the rules file', () => {
-    const yaml = read('falco.yaml');
-    assert.match(yaml, /load_plugins: \[docker\]/);
-    assert.match(yaml, /- name: docker\n\s+library_path: libdocker\.so/);
-    assert.match(yaml, /rules_files:\n\s+- rules\/docker_rules\.yaml/);
+  it("keeps the Go plugin's rule unchanged, last, so that under rule_matching: first it hides no other rule", () => {
+    const rules = (parseYaml(read('rules/docker_rules.yaml')) as Array<Record<string, unknown>>).filter((i) => 'rule' in i);
+    const last = rules[rules.length - 1];
+    assert.equal(last['rule'], 'Container status changed');
+    assert.equal(last['condition'], 'docker.status in (create,start,die)');
+    assert.equal(
+      last['output'],
+      'status=%docker.status from=%docker.from type=%docker.type action=%docker.action name=%docker.attributes.name',
+    );
+  });
+
+  it('falco.yaml, and the plugins entry README shows, load this plugin by its name and library, with the rules file', () => {
+    const config = parseYaml(read('falco.yaml')) as { load_plugins: string[]; plugins: Array<Record<string, unknown>>; rules_files: string[] };
+    assert.deepEqual(config.load_plugins, ['docker']);
+    assert.equal(config.plugins[0]?.['name'], 'docker');
+    assert.equal(config.plugins[0]?.['library_path'], 'libdocker.so');
+    assert.ok(config.rules_files.includes('rules/docker_rules.yaml'));
+    const snippet = /```yaml\n(load_plugins: \[docker\][\s\S]*?)```/.exec(read('README.md'))?.[1];
+    assert.ok(snippet, "README's install snippet");
+    const fromReadme = parseYaml(snippet) as { plugins: Array<Record<string, unknown>> };
+    assert.equal(fromReadme.plugins[0]?.['name'], 'docker');
+    assert.equal(fromReadme.plugins[0]?.['library_path'], 'libdocker.so');
   });
 
   it('package.json and the library agree on the version', () => {

@@ -43,7 +43,7 @@ DOCKER_PLUGIN_EXPORT const char* plugin_get_version() { return DOCKER_PLUGIN_VER
 DOCKER_PLUGIN_EXPORT const char* plugin_get_name() { return "docker"; }
 DOCKER_PLUGIN_EXPORT const char* plugin_get_description() {
     return "Docker Engine events (containers, images, networks, volumes, ...) as a Falco event source, from the "
-           "local socket; drop-in replacement for the Go docker plugin";
+           "local socket, TCP, TLS, polling or a recording; drop-in replacement for the Go docker plugin";
 }
 DOCKER_PLUGIN_EXPORT const char* plugin_get_contact() { return "https://github.com/falcosecurity/plugins"; }
 DOCKER_PLUGIN_EXPORT uint32_t plugin_get_id() { return kPluginId; }

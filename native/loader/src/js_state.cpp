@@ -242,6 +242,8 @@ Napi::Value JsState::OpenAsync(const Napi::CallbackInfo& info) {
   return p;
 }
 
+namespace {
+
 // Values of one field's result: null for no value, throws ERR_PLUGIN_EXTRACT on a malformed result.
 Napi::Value resultToJs(Napi::Env env, const falco_abi::ExtractField& f, const FieldInfo& field) {
   if (f.res_len == 0) return env.Null();
@@ -250,36 +252,10 @@ Napi::Value resultToJs(Napi::Env env, const falco_abi::ExtractField& f, const Fi
   return valuesToJs(env, f, field);
 }
 
-// extract(record: Buffer, evtnum: bigint, fields: [{name, arg?}]) -> Array<values[] | null>
-// One extract_fields call per field, as libsinsp makes them.
-Napi::Value JsState::Extract(const Napi::CallbackInfo& info) {
+// (record: Buffer, evtnum: bigint, fields: [{name, arg?}]) -> Array<values[] | null>, with one
+// extract_fields call per field (as libsinsp makes them) or one for all (as other hosts may).
+Napi::Value extractValues(const Napi::CallbackInfo& info, HostState& st, bool inOneCall) {
   Napi::Env env = info.Env();
-  HostState& st = state();
-  const RecordCopy record = copyRecord(env, info[0]);
-  const uint64_t evtnum = evtnumFromJs(env, info[1]);
-  const std::vector<FieldRequest> requests = fieldRequestsFromJs(env, st.library(), info[2]);
-
-  Napi::Array out = Napi::Array::New(env, requests.size());
-  const bool accepted = st.acceptsEventType(record.event()->type);
-  for (size_t i = 0; i < requests.size(); ++i) {
-    Napi::Value value = env.Null();
-    if (accepted) {
-      withCodes(env, [&] {
-        st.extract(record.event(), evtnum, &requests[i], 1, [&](falco_abi::Rc rc, const falco_abi::ExtractField* f) {
-          if (rc == SS_PLUGIN_SUCCESS) value = resultToJs(env, *f, *requests[i].field);
-        });
-      });
-    }
-    out.Set(static_cast<uint32_t>(i), value);
-  }
-  return out;
-}
-
-// extractInOneCall(record, evtnum, fields) -> Array<values[] | null>
-// One extract_fields call for every field (num_fields = fields.length), results read after it returns.
-Napi::Value JsState::ExtractInOneCall(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  HostState& st = state();
   const RecordCopy record = copyRecord(env, info[0]);
   const uint64_t evtnum = evtnumFromJs(env, info[1]);
   const std::vector<FieldRequest> requests = fieldRequestsFromJs(env, st.library(), info[2]);
@@ -287,17 +263,29 @@ Napi::Value JsState::ExtractInOneCall(const Napi::CallbackInfo& info) {
   Napi::Array out = Napi::Array::New(env, requests.size());
   for (size_t i = 0; i < requests.size(); ++i) out.Set(static_cast<uint32_t>(i), env.Null());
   if (requests.empty() || !st.acceptsEventType(record.event()->type)) return out;
-  withCodes(env, [&] {
-    st.extract(record.event(), evtnum, requests.data(), requests.size(),
-               [&](falco_abi::Rc rc, const falco_abi::ExtractField* fields) {
-                 if (rc != SS_PLUGIN_SUCCESS) return;
-                 for (size_t i = 0; i < requests.size(); ++i) {
-                   out.Set(static_cast<uint32_t>(i), resultToJs(env, fields[i], *requests[i].field));
-                 }
-               });
-  });
+  const auto call = [&](size_t first, size_t count) {
+    withCodes(env, [&] {
+      st.extract(record.event(), evtnum, &requests[first], count, [&](falco_abi::Rc rc, const falco_abi::ExtractField* fields) {
+        if (rc != SS_PLUGIN_SUCCESS) return;
+        for (size_t j = 0; j < count; ++j) {
+          out.Set(static_cast<uint32_t>(first + j), resultToJs(env, fields[j], *requests[first + j].field));
+        }
+      });
+    });
+  };
+  if (inOneCall) {
+    call(0, requests.size());
+  } else {
+    for (size_t i = 0; i < requests.size(); ++i) call(i, 1);
+  }
   return out;
 }
+
+}  // namespace
+
+Napi::Value JsState::Extract(const Napi::CallbackInfo& info) { return extractValues(info, state(), false); }
+
+Napi::Value JsState::ExtractInOneCall(const Napi::CallbackInfo& info) { return extractValues(info, state(), true); }
 
 // eventToString(record: Buffer, evtnum: bigint) -> {text, source: 'plugin' | 'fallback'}
 Napi::Value JsState::EventToString(const Napi::CallbackInfo& info) {

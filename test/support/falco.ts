@@ -82,25 +82,16 @@ export class FalcoProcess {
   private exitCode: number | null | undefined = undefined;
 
   constructor(options: FalcoOptions) {
-    const overrides = [
-      `plugins[0].library_path=${path.join(options.plugins, 'libdocker.so')}`,
-      'json_output=true',
-      'log_stderr=true',
-      'log_syslog=false',
-      ...(options.overrides ?? []),
-    ];
-    const args = [
-      '-c',
-      options.config ?? path.join(REPO, 'falco.yaml'),
-      ...overrides.flatMap((o) => ['-o', o]),
-      ...(options.args ?? ['--enable-source', 'docker']),
-    ];
+    const args = falcoArgs(
+      { ...options, overrides: ['json_output=true', 'log_stderr=true', 'log_syslog=false', ...(options.overrides ?? [])] },
+      options.args ?? ['--enable-source', 'docker'],
+    );
     this.child = spawn(options.falco, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     readline.createInterface({ input: this.child.stdout! }).on('line', (line) => this.onStdout(line));
     readline.createInterface({ input: this.child.stderr! }).on('line', (line) => this.onLog(line));
     this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        this.exitCode = code ?? (signal ? null : code);
+      this.child.once('exit', (code) => {
+        this.exitCode = code;
         this.wake();
         resolve(code);
       });
@@ -215,14 +206,18 @@ export class FalcoProcess {
   }
 }
 
+/** -c <falco.yaml> -o library_path=<the installed package> -o <overrides...> <args...> */
+function falcoArgs(options: Omit<FalcoOptions, 'falco' | 'args'>, args: readonly string[]): string[] {
+  const overrides = [`plugins[0].library_path=${path.join(options.plugins, 'libdocker.so')}`, ...(options.overrides ?? [])];
+  return ['-c', options.config ?? path.join(REPO, 'falco.yaml'), ...overrides.flatMap((o) => ['-o', o]), ...args];
+}
+
 /** Runs Falco to completion (a CLI action such as -V, --list, --plugin-info) and returns what it printed. */
 export async function falcoCommand(
   options: Omit<FalcoOptions, 'args'> & { readonly args: readonly string[] },
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const overrides = [`plugins[0].library_path=${path.join(options.plugins, 'libdocker.so')}`, ...(options.overrides ?? [])];
-  const args = ['-c', options.config ?? path.join(REPO, 'falco.yaml'), ...overrides.flatMap((o) => ['-o', o]), ...options.args];
   try {
-    const { stdout, stderr } = await run(options.falco, args, { cwd: REPO, timeout: 60_000, maxBuffer: 16 << 20 });
+    const { stdout, stderr } = await run(options.falco, falcoArgs(options, options.args), { cwd: REPO, timeout: 60_000, maxBuffer: 16 << 20 });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };

@@ -13,19 +13,31 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tap, type Subscription } from 'rxjs';
-import type { Connection, Transport } from '../transports/transport';
-import type { EngineOptions } from './engine';
+import type { Connection, Progress, Transport } from '../transports/transport';
 import { Backoff } from './backoff';
+import type { EngineConfig } from './config/config';
 import { asEngineError, type EngineError } from './errors';
-import type { FlowControl } from './frame-sink';
-import type { RateLimitedReporter } from './log';
-import { ResumePoint } from './pipeline/dedupe-after-resume';
+import type { FlowGroup } from './flow-group';
+import type { FrameSink } from './frame-sink';
+import type { Logger, RateLimitedReporter } from './log';
 import { dockerEvents } from './pipeline/docker-events';
 import type { DockerEvent } from './pipeline/parse-event';
-import type { Progress } from './stats';
+import { ResumePoint } from './pipeline/resume-point';
+import type { Stats } from './stats';
 
-/** The engine's options, and what the engine gives each of its endpoints. */
-export interface EndpointRunnerOptions extends EngineOptions {
+/** What the engine gives each of its endpoints. */
+export interface EndpointRunnerOptions {
+  readonly transport: Transport;
+  readonly config: Pick<EngineConfig, 'maxEventBytes'>;
+  /** resume.sinceNano of the start request (0n = live). */
+  readonly sinceNano: bigint;
+  /** resume.deliveredNano of the start request, if any. */
+  readonly deliveredNanos?: readonly bigint[];
+  readonly sink: FrameSink;
+  readonly stats: Stats;
+  readonly log: Logger;
+  /** Reconnect delays (defaults: ./backoff.ts, 100 ms → 1 s). */
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
   /** Where the runner registers its current connection, so a full buffer pauses it. */
   readonly flows: FlowGroup;
   readonly connectTimeoutMs: number;
@@ -226,37 +238,7 @@ export class EndpointRunner {
  * The event JSON with `tag` (`,"host":"…"`) inserted before its final `}`. The payload is a JSON object with
  * at least Type and Action (parse-event.ts), so the last `}` closes it and a comma is always right.
  */
-export function withHost(payload: Buffer, tag: Buffer): Buffer {
+function withHost(payload: Buffer, tag: Buffer): Buffer {
   const end = payload.lastIndexOf(CLOSING_BRACE);
   return Buffer.concat([payload.subarray(0, end), tag, payload.subarray(end)], payload.length + tag.length);
-}
-
-/** The connections the sink pauses when Falco is behind: every endpoint's current one. */
-export class FlowGroup implements FlowControl {
-  private readonly connections = new Set<FlowControl>();
-  private paused = false;
-
-  add(connection: FlowControl): void {
-    this.connections.add(connection);
-    if (this.paused) connection.pause();
-  }
-
-  remove(connection: FlowControl): void {
-    this.connections.delete(connection);
-  }
-
-  get pausable(): boolean {
-    for (const c of this.connections) if (c.pausable === false) return false;
-    return true;
-  }
-
-  pause(): void {
-    this.paused = true;
-    for (const c of this.connections) c.pause();
-  }
-
-  resume(): void {
-    this.paused = false;
-    for (const c of this.connections) c.resume();
-  }
 }

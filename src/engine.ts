@@ -7,17 +7,19 @@
 // resume.sinceNano, the newest event Falco received from any endpoint, and resume.deliveredNano, the times
 // of the last ones: every endpoint replays from shortly before it and its dedupe drops what Falco has.
 
-import type { Connection, Endpoint, Transport } from '../transports/transport';
+import type { Connection, Progress, Sources } from '../transports/transport';
 import type { EngineConfig } from './config/config';
+import { EndpointRunner } from './endpoint-runner';
 import { asEngineError } from './errors';
+import { FlowGroup } from './flow-group';
 import type { ReadyInfo } from './frame';
 import type { FrameSink } from './frame-sink';
-import { EndpointRunner, FlowGroup } from './endpoint-runner';
 import { createRateLimitedReporter, type Logger, type RateLimitedReporter } from './log';
-import type { Progress, Stats } from './stats';
+import type { Stats } from './stats';
 
 export interface EngineOptions {
-  readonly transport: Transport;
+  /** What open_params selected (transports/index.ts). */
+  readonly sources: Sources;
   readonly config: EngineConfig;
   /** resume.sinceNano of the start request (0n = live). */
   readonly sinceNano: bigint;
@@ -42,15 +44,13 @@ export class Engine {
   private readonly runners: readonly EndpointRunner[];
 
   constructor(private readonly options: EngineOptions) {
-    const { config, log, transport } = options;
+    const { config, log, sources } = options;
     this.malformed = createRateLimitedReporter(log, 'warning', 'ERR_EVENT_MALFORMED', 'lines that are not Docker events dropped');
     this.oversized = createRateLimitedReporter(log, 'warning', 'ERR_EVENT_OVERSIZED', 'oversized events dropped');
     // Fail a little before the plugin's own open timeout, so open reports the engine's precise message.
     const connectTimeoutMs = Math.max(50, config.openTimeoutMs - Math.min(1000, Math.floor(config.openTimeoutMs / 5)));
-    const fanIn = transport.endpoints !== undefined;
-    const endpoints: readonly Endpoint[] = transport.endpoints ?? [{ given: transport.target, transport }];
     const flows = new FlowGroup();
-    this.runners = endpoints.map(
+    this.runners = sources.endpoints.map(
       (endpoint) =>
         new EndpointRunner({
           ...options,
@@ -59,7 +59,7 @@ export class Engine {
           connectTimeoutMs,
           malformed: this.malformed,
           oversized: this.oversized,
-          host: fanIn ? endpoint.given : null,
+          host: sources.fanIn ? endpoint.given : null,
         }),
     );
     options.sink.setFlow(flows);
@@ -126,10 +126,10 @@ export class Engine {
   }
 
   private readyInfo(connections: readonly Connection[]): ReadyInfo {
-    if (this.options.transport.endpoints === undefined) return connections[0].info;
+    if (!this.options.sources.fanIn) return connections[0].info;
     const distinct = (values: string[]): string => bounded([...new Set(values.filter((v) => v !== ''))].join(','));
     return {
-      transport: bounded(this.options.transport.target),
+      transport: bounded(this.options.sources.target),
       daemon: {
         version: distinct(connections.map((c) => c.info.daemon.version)),
         apiVersion: distinct(connections.map((c) => c.info.daemon.apiVersion)),

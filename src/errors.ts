@@ -163,22 +163,6 @@ export class StreamError extends EngineError {
   }
 }
 
-/** A line from the daemon is not a Docker event; it is dropped and counted (a log code, never fatal). */
-export class MalformedEventError extends EngineError {
-  constructor(message: string) {
-    super('ERR_EVENT_MALFORMED', message);
-    this.name = 'MalformedEventError';
-  }
-}
-
-/** A line from the daemon is longer than maxEventBytes; it is dropped and counted (a log code, never fatal). */
-export class OversizedEventError extends EngineError {
-  constructor(message: string) {
-    super('ERR_EVENT_OVERSIZED', message);
-    this.name = 'OversizedEventError';
-  }
-}
-
 /** fd 3 (the frame pipe to the plugin) is missing or broke. */
 export class OutputError extends EngineError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -188,7 +172,7 @@ export class OutputError extends EngineError {
 }
 
 /** A bug: anything thrown that is not an EngineError. */
-export class InternalError extends EngineError {
+class InternalError extends EngineError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_INTERNAL', message, options);
     this.name = 'InternalError';

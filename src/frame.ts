@@ -13,6 +13,8 @@
 //  34  u32 plugin_id   0 (Falco fills in the plugin's id)
 //  38  N bytes payload
 
+import type { ConnectionInfo } from '../transports/transport';
+
 export const PROTOCOL_VERSION = 1;
 export const FRAME_HEADER_BYTES = 38;
 export const TS_UNKNOWN = 0xffff_ffff_ffff_ffffn;
@@ -28,14 +30,11 @@ export const FrameType = {
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
-/** READY payload. */
-export interface ReadyInfo {
-  transport: string;
-  daemon: { version: string; apiVersion: string };
-}
+/** READY payload: what the engine connected to. */
+export type ReadyInfo = ConnectionInfo;
 
 /** Writes the 38-byte header of a frame carrying `payloadBytes` bytes into `target` at `offset`. */
-export function writeFrameHeader(
+function writeFrameHeader(
   target: Buffer,
   offset: number,
   type: FrameType,
@@ -52,15 +51,9 @@ export function writeFrameHeader(
   target.writeUInt32LE(0, offset + 34);
 }
 
-/** A new header buffer, for writing a frame as header + payload without copying the payload. */
-export function encodeFrameHeader(type: FrameType, ts: bigint, payloadBytes: number): Buffer {
-  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
-  writeFrameHeader(header, 0, type, ts, payloadBytes);
-  return header;
-}
 
 /** A whole frame in one buffer. */
-export function encodeFrame(type: FrameType, ts: bigint, payload: Buffer): Buffer {
+function encodeFrame(type: FrameType, ts: bigint, payload: Buffer): Buffer {
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
   writeFrameHeader(frame, 0, type, ts, payload.length);
   payload.copy(frame, FRAME_HEADER_BYTES);

@@ -13,7 +13,6 @@ export interface Logger {
   warning(code: LogCode, message: string): void;
   info(code: LogCode, message: string): void;
   debug(code: LogCode, message: string): void;
-  enabled(level: LogLevel): boolean;
   setLevel(level: LogLevel): void;
 }
 
@@ -36,7 +35,6 @@ export function createLogger(level: LogLevel = 'info', write: LineWriter = write
     warning: (code, message) => emit('warning', code, message),
     info: (code, message) => emit('info', code, message),
     debug: (code, message) => emit('debug', code, message),
-    enabled: (lvl) => SEVERITY[lvl] <= threshold,
     setLevel: (lvl) => {
       threshold = SEVERITY[lvl];
     },

@@ -4,7 +4,7 @@
 //   2   a failure reported with an ERROR frame (before READY: open fails with its message)
 //   70  a bug: ERROR frame with ERR_INTERNAL
 
-import { selectTransport } from '../transports/index';
+import { selectSources } from '../transports/index';
 import { parseConfig } from './config/config';
 import { Engine } from './engine';
 import { asEngineError, type EngineError } from './errors';
@@ -80,12 +80,12 @@ async function main(): Promise<void> {
   const config = parseConfig(request.config);
   log.setLevel(config.logLevel);
   sink.setBufferBytes(config.bufferBytes);
-  const transport = selectTransport(request.openParams, process.env, { config, log });
+  const sources = selectSources(request.openParams, process.env, { config, log });
 
   const activeSink = sink;
   const statsOutput = openStatsOutput(STATS_FD);
   stats = new Stats(activeSink, (snapshot) => (statsOutput === null ? activeSink.stats(snapshot) : statsOutput.write(encodeStatsFrame(snapshot))));
-  const engine = new Engine({ transport, config, sinceNano: request.sinceNano, deliveredNanos: request.deliveredNanos, sink: activeSink, stats, log });
+  const engine = new Engine({ sources, config, sinceNano: request.sinceNano, deliveredNanos: request.deliveredNanos, sink: activeSink, stats, log });
   const outcome = await engine.run(stop.signal);
   log.debug('-', outcome === 'finished' ? 'source finished; exiting' : 'stopping: stdin closed');
   await exit(EXIT_OK);

@@ -3,6 +3,7 @@
 // progress; flush() sends the last change before END, still no sooner than a second after the previous frame.
 
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Progress } from '../transports/transport';
 
 export interface StatsSnapshot {
   /** Event frames written to fd 3 and not yet taken by the plugin. */
@@ -30,11 +31,6 @@ export interface StatsSnapshot {
   progressText?: string;
 }
 
-/** How far a finite source got: bytes handed to the engine of the bytes there are. */
-export interface Progress {
-  readonly doneBytes: number;
-  readonly totalBytes: number;
-}
 
 export type Counter =
   | 'malformedEvents'
@@ -182,7 +178,7 @@ const UNITS: ReadonlyArray<readonly [number, string]> = [
 ];
 
 /** `bytes` in the unit that suits `scale` (the total), one decimal: `12.3 MB`; bytes below 1 kB. */
-export function formatBytes(bytes: number, scale: number): string {
+function formatBytes(bytes: number, scale: number): string {
   for (const [size, unit] of UNITS) {
     if (scale >= size) return `${(bytes / size).toFixed(1)} ${unit}`;
   }

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { from } from 'rxjs';
-import { DELIVERED_MEMORY, dedupeAfterResume, REPLAY_MARGIN_NANO, ResumePoint, type ResumeBoundary } from '../src/pipeline/dedupe-after-resume';
+import { dedupeAfterResume } from '../src/pipeline/dedupe-after-resume';
+import { DELIVERED_MEMORY, REPLAY_MARGIN_NANO, ResumePoint, type ResumeBoundary } from '../src/pipeline/resume-point';
 import type { DockerEvent } from '../src/pipeline/parse-event';
 
 const ev = (t: bigint | null, tag: string): DockerEvent => ({

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OpenParamsError } from '../src/errors';
 import { parseDockerHost } from '../transports/docker-host';
-import { selectTransport } from '../transports/index';
-import { formatSince } from '../transports/unix-socket';
+import { sourcesFor } from './support/sources';
+import { formatSince } from '../transports/docker-time';
 
 const noEnv = {};
 
@@ -48,7 +48,7 @@ test('tcp: host:port without scheme, default ports, TLS from the environment', (
 
 test('registry: unknown scheme lists the accepted forms', () => {
   assert.throws(
-    () => selectTransport('foo://bar', noEnv),
+    () => sourcesFor('foo://bar', noEnv),
     (err: unknown) =>
       err instanceof OpenParamsError &&
       err.message ===
@@ -59,18 +59,18 @@ test('registry: unknown scheme lists the accepted forms', () => {
 });
 
 test('registry: file picks the replay transport, poll+ the polling one', () => {
-  assert.equal(selectTransport('file:///tmp/events.jsonl', noEnv).target, 'file:///tmp/events.jsonl');
-  assert.equal(selectTransport('poll+unix:///tmp/x.sock', noEnv).target, 'poll+unix:///tmp/x.sock');
+  assert.equal(sourcesFor('file:///tmp/events.jsonl', noEnv).target, 'file:///tmp/events.jsonl');
+  assert.equal(sourcesFor('poll+unix:///tmp/x.sock', noEnv).target, 'poll+unix:///tmp/x.sock');
 });
 
 test('registry: tcp, http and https pick the TCP transport', () => {
-  assert.equal(selectTransport('tcp://localhost:2375', noEnv).target, 'tcp://localhost:2375');
-  assert.equal(selectTransport('https://h', noEnv).target, 'https://h:2376');
-  assert.equal(selectTransport('', { DOCKER_HOST: 'http://[::1]:2375' }).target, 'http://[::1]:2375');
+  assert.equal(sourcesFor('tcp://localhost:2375', noEnv).target, 'tcp://localhost:2375');
+  assert.equal(sourcesFor('https://h', noEnv).target, 'https://h:2376');
+  assert.equal(sourcesFor('', { DOCKER_HOST: 'http://[::1]:2375' }).target, 'http://[::1]:2375');
 });
 
 test('registry: unix picks the socket transport', () => {
-  assert.equal(selectTransport('unix:///tmp/x.sock', noEnv).target, 'unix:///tmp/x.sock');
+  assert.equal(sourcesFor('unix:///tmp/x.sock', noEnv).target, 'unix:///tmp/x.sock');
 });
 
 test('since= keeps nanosecond precision', () => {

@@ -6,7 +6,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, test } from 'node:test';
-import { selectTransport } from '../transports/index';
+import { sourcesFor } from './support/sources';
 import { DOCKER_SOCKET, docker, uniqueName } from './support/docker-cli';
 import { EngineProcess, json, TYPE_END, TYPE_ERROR, TYPE_EVENT, TYPE_READY, TYPE_STATS, type Frame } from './support/engine-process';
 import { eventLine, FakeDaemon } from './support/fake-daemon';
@@ -165,16 +165,17 @@ test('one endpoint failing at open fails open (naming it) and closes the others'
 });
 
 test('fan-in open_params: duplicates and empty endpoints refused, any transport per endpoint', () => {
-  const fanIn = selectTransport('unix:///a.sock,poll+unix:///b.sock,file:///c.jsonl', {});
+  const fanIn = sourcesFor('unix:///a.sock,poll+unix:///b.sock,file:///c.jsonl', {});
   assert.deepEqual(
-    fanIn.endpoints?.map((e) => [e.given, e.transport.target]),
+    fanIn.endpoints.map((e) => [e.given, e.transport.target]),
     [
       ['unix:///a.sock', 'unix:///a.sock'],
       ['poll+unix:///b.sock', 'poll+unix:///b.sock'],
       ['file:///c.jsonl', 'file:///c.jsonl'],
     ],
   );
-  assert.equal(selectTransport('unix:///a.sock', {}).endpoints, undefined, 'one endpoint: no fan-in');
+  assert.equal(fanIn.fanIn, true);
+  assert.equal(sourcesFor('unix:///a.sock', {}).fanIn, false, 'one endpoint: no fan-in');
   for (const [params, message] of [
     ['unix:///a.sock,unix:///var/../a.sock', /lists the same source twice \("unix:\/\/\/a.sock" and "unix:\/\/\/var\/..\/a.sock" both reach unix:\/\/\/a.sock\)/],
     ['unix:///var/run/docker.sock,poll+unix://', /lists the same source twice/],
@@ -182,6 +183,6 @@ test('fan-in open_params: duplicates and empty endpoints refused, any transport 
     ['unix:///a.sock,', /has an empty endpoint \(number 2\)/],
     ['unix:///a.sock,ftp://x', /unknown scheme "ftp:\/\/" in open_params "ftp:\/\/x"/],
   ] as const) {
-    assert.throws(() => selectTransport(params, {}), (err: unknown) => (err as { code?: string }).code === 'ERR_OPEN_PARAMS' && message.test((err as Error).message), params);
+    assert.throws(() => sourcesFor(params, {}), (err: unknown) => (err as { code?: string }).code === 'ERR_OPEN_PARAMS' && message.test((err as Error).message), params);
   }
 });

@@ -9,8 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, test } from 'node:test';
-import { selectTransport } from '../transports/index';
-import { parseSystemTime } from '../transports/poll';
+import { sourcesFor } from './support/sources';
+import { parseSystemTime } from '../transports/docker-time';
 import { DOCKER_SOCKET, docker, dockerFailing, TEST_IMAGE, uniqueName } from './support/docker-cli';
 import { EngineProcess, json, TYPE_ERROR, TYPE_EVENT, TYPE_READY, type Frame } from './support/engine-process';
 import { eventLine, FakeDaemon } from './support/fake-daemon';
@@ -152,7 +152,7 @@ test("fake daemon: until follows the daemon's clock (/info SystemTime), not the 
   const daemon = await fakeDaemon();
   const skewMs = -3_600_000; // the daemon is an hour behind
   const daemonNow = (): Date => new Date(Date.now() + skewMs);
-  daemon.info = { SystemTime: daemonNow().toISOString().replace('Z', '123456Z') };
+  daemon.info = () => ({ SystemTime: daemonNow().toISOString().replace('Z', '123456Z') });
   const windows = answerWindows(daemon, () => '', () => daemonNow().toUTCString());
   const e = start(`poll+${daemon.openParams}`, { pollIntervalMs: 100 });
   await e.waitFrameOfType(TYPE_READY);
@@ -237,15 +237,15 @@ test('fake daemon: pause stops polling until Falco catches up', async () => {
 });
 
 test('poll+ open_params: ports, canonical forms, errors name the address as written', async () => {
-  assert.equal(selectTransport('poll+tcp://10.0.0.2', {}).target, 'poll+tcp://10.0.0.2:2375');
-  assert.equal(selectTransport('poll+tcp://10.0.0.2', { DOCKER_TLS_VERIFY: '1' }).target, 'poll+tcp://10.0.0.2:2376', 'TLS as for tcp://');
-  assert.equal(selectTransport('poll+https://h', {}).target, 'poll+https://h:2376');
+  assert.equal(sourcesFor('poll+tcp://10.0.0.2', {}).target, 'poll+tcp://10.0.0.2:2375');
+  assert.equal(sourcesFor('poll+tcp://10.0.0.2', { DOCKER_TLS_VERIFY: '1' }).target, 'poll+tcp://10.0.0.2:2376', 'TLS as for tcp://');
+  assert.equal(sourcesFor('poll+https://h', {}).target, 'poll+https://h:2376');
   assert.throws(
-    () => selectTransport('poll+http://h:1234', { DOCKER_TLS_VERIFY: '1' }),
+    () => sourcesFor('poll+http://h:1234', { DOCKER_TLS_VERIFY: '1' }),
     /^OpenParamsError: open_params "poll\+http:\/\/h:1234" asks for plain HTTP, but DOCKER_TLS_VERIFY asks for TLS; write poll\+tcp:\/\/h:1234 or poll\+https:\/\/h:1234 for TLS/,
   );
-  assert.equal(selectTransport('poll+unix://', {}).target, 'poll+unix:///var/run/docker.sock');
-  assert.throws(() => selectTransport('poll+unix://docker.sock', {}), /open_params "poll\+unix:\/\/docker.sock" names the socket path "docker.sock", which is not absolute/);
+  assert.equal(sourcesFor('poll+unix://', {}).target, 'poll+unix:///var/run/docker.sock');
+  assert.throws(() => sourcesFor('poll+unix://docker.sock', {}), /open_params "poll\+unix:\/\/docker.sock" names the socket path "docker.sock", which is not absolute/);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'poll-'));
   cleanups.push(() => fs.rm(dir, { recursive: true, force: true }));
   const e = start(`poll+unix://${dir}/missing.sock`);

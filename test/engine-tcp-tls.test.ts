@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { parseConfig } from '../src/config/config';
 import { EngineError } from '../src/errors';
 import { parseDockerHost } from '../transports/docker-host';
-import { selectTransport } from '../transports/index';
+import { sourcesFor, testContext } from './support/sources';
 import { resolveTls } from '../transports/tls-settings';
 import { uniqueName } from './support/docker-cli';
 import { EngineProcess, json, TYPE_ERROR, TYPE_EVENT, TYPE_READY, type StartRequestInput } from './support/engine-process';
@@ -300,16 +300,11 @@ describe('TCP addresses and TLS selection', () => {
       assert.throws(fn, (err: unknown) => err instanceof EngineError && err.code === code && message.test(err.message));
     };
     expectCode('ERR_OPEN_PARAMS', /^open_params "http:\/\/h:2375" asks for plain HTTP, but init_config.tls asks for TLS; write tcp:\/\/h:2375/, () =>
-      selectTransport('http://h:2375', {}, { config: parseConfig({ tls: {} }), log: silentLog() }),
+      sourcesFor('http://h:2375', {}, testContext({ tls: {} })),
     );
-    expectCode('ERR_OPEN_PARAMS', /but DOCKER_TLS_VERIFY asks for TLS/, () => selectTransport('http://h:2375', { DOCKER_TLS_VERIFY: '1' }));
+    expectCode('ERR_OPEN_PARAMS', /but DOCKER_TLS_VERIFY asks for TLS/, () => sourcesFor('http://h:2375', { DOCKER_TLS_VERIFY: '1' }));
     expectCode('ERR_TLS_CONFIG', /^init_config.tls.cert is set but init_config.tls.key is not/, () =>
-      selectTransport('tcp://h:2376', {}, { config: parseConfig({ tls: { cert: '/c.pem' } }), log: silentLog() }),
+      sourcesFor('tcp://h:2376', {}, testContext({ tls: { cert: '/c.pem' } })),
     );
   });
 });
-
-function silentLog() {
-  const ignore = (): void => undefined;
-  return { error: ignore, warning: ignore, info: ignore, debug: ignore, enabled: () => false, setLevel: ignore };
-}

@@ -1,7 +1,7 @@
 // How a socket to a daemon is made: the one place where a unix socket, plain TCP and TLS differ (the
 // connector of undici's lib/core/connect.js). A Connector hands out connected sockets (for TLS: handshake
 // done, certificate verified) and knows what its kind of failure means; the HTTP requests and the event
-// stream over those sockets are one path for all of them (./daemon-http.ts).
+// stream over those sockets are one path for all of them (./daemon-client.ts).
 
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';

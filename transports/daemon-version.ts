@@ -1,12 +1,12 @@
 // The daemon's answer to GET /version, read the same way by every transport.
 
-import type { ReadyInfo } from '../src/frame';
+import type { DaemonInfo } from './transport';
 
 /**
  * Version and API version from a /version body, bounded so READY stays far below the smallest frame the
  * plugin accepts; null when the body is not a Docker daemon's answer.
  */
-export function parseDaemonVersion(body: string): ReadyInfo['daemon'] | null {
+export function parseDaemonVersion(body: string): DaemonInfo | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);

@@ -10,8 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { OpenParamsError } from '../src/errors';
 
-export const DEFAULT_SOCKET_PATH = '/var/run/docker.sock';
-export const DEFAULT_DOCKER_HOST = `unix://${DEFAULT_SOCKET_PATH}`;
+const DEFAULT_SOCKET_PATH = '/var/run/docker.sock';
+const DEFAULT_DOCKER_HOST = `unix://${DEFAULT_SOCKET_PATH}`;
 const DEFAULT_PORT = 2375;
 const DEFAULT_TLS_PORT = 2376;
 

@@ -11,10 +11,8 @@ import { open } from 'node:fs/promises';
 import type { ReadStream } from 'node:fs';
 import { Observable } from 'rxjs';
 import { FileError, OpenParamsError, StreamError, systemErrorCode } from '../src/errors';
-import type { ReadyInfo } from '../src/frame';
-import type { Progress } from '../src/stats';
 import { describeOrigin, type DockerHost } from './docker-host';
-import type { Connection, ConnectRequest, Transport, TransportFactory } from './transport';
+import type { Connection, ConnectionInfo, ConnectRequest, Progress, Transport, TransportFactory } from './transport';
 
 export const fileReplayTransport: TransportFactory = {
   schemes: ['file'],
@@ -24,7 +22,7 @@ export const fileReplayTransport: TransportFactory = {
 
 const READ_CHUNK_BYTES = 64 * 1024;
 
-export class FileReplayTransport implements Transport {
+class FileReplayTransport implements Transport {
   readonly target: string;
   readonly path: string;
 
@@ -78,7 +76,7 @@ function fileError(path: string, where: string, err: unknown): FileError {
 /** One pass over the file, from its start to its end. */
 class FileReplay implements Connection {
   readonly finite = true;
-  readonly info: ReadyInfo;
+  readonly info: ConnectionInfo;
   readonly chunks: Observable<Buffer>;
   private readonly stream: ReadStream;
   private doneBytes = 0;

@@ -1,33 +1,34 @@
-// A Connection over a streaming HTTP response (GET /events that answered 200). Any transport that reaches
-// a daemon over HTTP (unix socket, TCP, TLS) hands its response here.
+// A Connection over a streaming HTTP answer (GET /events that answered 200): its body's bytes are the
+// chunks. Any transport that reaches a daemon's event stream (unix socket, TCP, TLS) hands its answer here.
 
-import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { Observable } from 'rxjs';
 import { StreamError, systemErrorCode } from '../src/errors';
-import type { ReadyInfo } from '../src/frame';
-import type { Connection } from './transport';
+import type { Connection, ConnectionInfo } from './transport';
 
 export class HttpEventStream implements Connection {
   readonly finite = false;
   readonly chunks: Observable<Buffer>;
   private closed = false;
-  /** A failure before anyone subscribed (the response must always have an 'error' listener). */
+  /** A failure before anyone subscribed (the body must always have an 'error' listener). */
   private earlyFailure: Error | null = null;
   private readonly onEarlyError = (err: Error): void => {
     this.earlyFailure ??= err;
   };
 
+  /** `release` frees what carried the body (its connection); called once, by close(). */
   constructor(
-    private readonly response: IncomingMessage,
-    readonly info: ReadyInfo,
+    private readonly body: Readable,
+    readonly info: ConnectionInfo,
+    private readonly release: () => void,
   ) {
-    response.on('error', this.onEarlyError);
+    body.on('error', this.onEarlyError);
     this.chunks = new Observable<Buffer>((subscriber) => {
-      const res = this.response;
       let ended = false;
       const broke = (err: Error | null): void => {
         const code = systemErrorCode(err);
-        const why = err === null ? 'the connection closed' : code === 'ECONNRESET' ? 'the connection was reset' : err.message;
+        const why =
+          err === null || code === 'UND_ERR_SOCKET' ? 'the connection closed' : code === 'ECONNRESET' ? 'the connection was reset' : err.message;
         subscriber.error(new StreamError(`the event stream from ${info.transport} broke: ${why}`, { cause: err }));
       };
       if (this.closed || this.earlyFailure !== null) {
@@ -43,15 +44,15 @@ export class HttpEventStream implements Connection {
       const onClose = (): void => {
         if (!ended) broke(null);
       };
-      res.on('data', onData);
-      res.once('end', onEnd);
-      res.on('error', onError);
-      res.once('close', onClose);
+      body.on('data', onData);
+      body.once('end', onEnd);
+      body.on('error', onError);
+      body.once('close', onClose);
       return () => {
-        res.off('data', onData);
-        res.off('end', onEnd);
-        res.off('error', onError);
-        res.off('close', onClose);
+        body.off('data', onData);
+        body.off('end', onEnd);
+        body.off('error', onError);
+        body.off('close', onClose);
         this.close();
       };
     });
@@ -68,6 +69,7 @@ export class HttpEventStream implements Connection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.response.destroy();
+    this.body.destroy();
+    this.release();
   }
 }

@@ -6,9 +6,9 @@
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { TlsConfig } from '../src/config/config';
 import { OpenParamsError, systemErrorCode, TlsConfigError } from '../src/errors';
 import { describeOrigin, type DockerHost } from './docker-host';
+import type { TlsOptions } from './transport';
 
 /** One PEM file and where its path came from, for messages. */
 export interface TlsFile {
@@ -58,7 +58,7 @@ const ENV_HINT = 'put cert.pem and key.pem in DOCKER_CERT_PATH';
  * TLS for `host` (null: plain TCP or a unix socket). Throws OpenParamsError when http:// meets TLS
  * settings, TlsConfigError when init_config.tls names cert without key or key without cert.
  */
-export function resolveTls(host: DockerHost, explicit: TlsConfig | undefined, schemePrefix = ''): TlsSettings | null {
+export function resolveTls(host: DockerHost, explicit: TlsOptions | undefined, schemePrefix = ''): TlsSettings | null {
   if (host.socketPath !== undefined) return null;
   if (host.scheme === 'http') {
     const asking = explicit !== undefined ? 'init_config.tls' : host.envTls;
@@ -86,7 +86,7 @@ export function resolveTls(host: DockerHost, explicit: TlsConfig | undefined, sc
   };
 }
 
-function fromInitConfig(tls: TlsConfig): TlsSettings {
+function fromInitConfig(tls: TlsOptions): TlsSettings {
   if ((tls.cert === undefined) !== (tls.key === undefined)) {
     const [given, missing] = tls.cert !== undefined ? ['cert', 'key'] : ['key', 'cert'];
     throw new TlsConfigError(

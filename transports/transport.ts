@@ -1,14 +1,31 @@
-// The one interface every transport implements. A transport knows how to reach one source of Docker
-// events (a local socket, TCP/TLS, a polled endpoint, a file to replay, several of them fanned in) and
-// hands the engine a byte stream; it knows nothing of lines, events, frames or reconnect policy, which are
-// the engine's (src/engine.ts). A new transport is one module plus one line in ./index.ts.
+// The one interface every transport implements, and everything a transport and the engine exchange. A
+// transport knows how to reach one source of Docker events (a local socket, TCP/TLS, a polled endpoint, a
+// file to replay) and hands the engine a byte stream; it knows nothing of lines, events, frames or
+// reconnect policy, which are the engine's (src/engine.ts). A transport imports this file, its siblings
+// and the shared leaf modules (src/errors.ts, src/log.ts) only; the engine reaches transports through the
+// registry (./index.ts). A new transport is one module plus one line in ./index.ts.
 
 import type { Observable } from 'rxjs';
-import type { EngineConfig } from '../src/config/config';
-import type { ReadyInfo } from '../src/frame';
-import type { Progress } from '../src/stats';
 import type { Logger } from '../src/log';
 import type { DockerHost } from './docker-host';
+
+/** What the daemon says of itself (GET /version); empty strings for a source without a daemon (a file). */
+export interface DaemonInfo {
+  readonly version: string;
+  readonly apiVersion: string;
+}
+
+/** What a connection reaches (READY's payload). */
+export interface ConnectionInfo {
+  readonly transport: string;
+  readonly daemon: DaemonInfo;
+}
+
+/** How far a finite source got: bytes handed to the engine of the bytes there are. */
+export interface Progress {
+  readonly doneBytes: number;
+  readonly totalBytes: number;
+}
 
 export interface ConnectRequest {
   /**
@@ -25,7 +42,7 @@ export interface ConnectRequest {
 /** One established stream, from connect() until it ends or is closed. */
 export interface Connection {
   /** READY's `transport` and `daemon`. */
-  readonly info: ReadyInfo;
+  readonly info: ConnectionInfo;
   /**
    * The stream's bytes: newline-delimited Docker event JSON. Chunk boundaries are arbitrary, but all
    * chunks of one connection form one byte stream (a fan-in transport emits whole lines per chunk).
@@ -63,19 +80,24 @@ export interface Transport {
    * 200), rejects with an EngineError naming the target and what to do.
    */
   connect(request: ConnectRequest): Promise<Connection>;
-  /**
-   * A fan-in (several sources in one open_params): its endpoints, each with the address as given. The
-   * engine runs each endpoint on its own (own reconnect loop, resume point and dedupe, so one failing
-   * source never interrupts the others) and tags its events with that address; connect() is the plain
-   * merge of all of them, for a caller that wants one stream.
-   */
-  readonly endpoints?: readonly Endpoint[];
 }
 
-/** One source of a fan-in: its transport and its address as written in open_params. */
+/** One source: its transport and its address as written in open_params. */
 export interface Endpoint {
   readonly given: string;
   readonly transport: Transport;
+}
+
+/**
+ * What open_params selects: one endpoint, or several (a fan-in). The engine runs each endpoint on its own
+ * (own reconnect loop, resume point and dedupe, so one failing source never interrupts the others) and,
+ * in a fan-in, tags its events with the endpoint's address.
+ */
+export interface Sources {
+  /** open_params as the engine names it: the one transport's target, or the endpoints as given. */
+  readonly target: string;
+  readonly endpoints: readonly Endpoint[];
+  readonly fanIn: boolean;
 }
 
 /** How the registry (./index.ts) knows a transport. */
@@ -88,8 +110,24 @@ export interface TransportFactory {
   create(host: DockerHost, env: NodeJS.ProcessEnv, context: TransportContext): Transport;
 }
 
-/** What a transport may take from the engine besides the address: init_config and the log. */
+/** init_config.tls: PEM file paths and whether to verify the daemon's certificate. */
+export interface TlsOptions {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly verify: boolean;
+}
+
+/** The keys of init_config (validated, defaults applied) that transports read. */
+export interface TransportSettings {
+  /** TLS to a daemon over TCP; when set it replaces DOCKER_TLS_VERIFY / DOCKER_CERT_PATH. */
+  readonly tls?: TlsOptions;
+  /** poll+ transports: time between the starts of two GET /events windows. */
+  readonly pollIntervalMs: number;
+}
+
+/** What a transport may take from the engine besides the address: its settings and the log. */
 export interface TransportContext {
-  readonly config: EngineConfig;
+  readonly config: TransportSettings;
   readonly log: Logger;
 }

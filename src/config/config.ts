@@ -6,11 +6,12 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { ConfigInvalidError } from '../errors';
 import type { LogLevel } from '../log';
+import type { TransportSettings } from '../../transports/transport';
 import { type KeyPath, notAnObjectProblem, ruleProblem, sortProblems, unknownKeyProblem } from './problems';
 import schema from './schema.json';
 
-/** init_config after validation, defaults filled in. */
-export interface EngineConfig {
+/** init_config after validation, defaults filled in (tls and pollIntervalMs: TransportSettings). */
+export interface EngineConfig extends TransportSettings {
   readonly nodePath?: string;
   readonly enginePath?: string;
   readonly openTimeoutMs: number;
@@ -18,26 +19,15 @@ export interface EngineConfig {
   readonly maxBatchEvents: number;
   readonly maxEventBytes: number;
   readonly bufferBytes: number;
-  /** poll+ transports: time between two GET /events windows. */
-  readonly pollIntervalMs: number;
   readonly logLevel: LogLevel;
   /** Used by the plugin library (where a capture resumes after a reload); the engine ignores them. */
   readonly stateDir: string;
   readonly stateMaxAgeSec: number;
-  /** TLS to a daemon over TCP; when set it replaces DOCKER_TLS_VERIFY / DOCKER_CERT_PATH. */
-  readonly tls?: TlsConfig;
   /** Accepted for compatibility with the Go plugin and ignored. */
   readonly flushInterval?: number;
   readonly flushinterval?: number;
 }
 
-/** init_config.tls: PEM file paths and whether to verify the daemon's certificate (default true). */
-export interface TlsConfig {
-  readonly ca?: string;
-  readonly cert?: string;
-  readonly key?: string;
-  readonly verify: boolean;
-}
 
 let validator: ValidateFunction | null = null;
 

@@ -2,8 +2,9 @@
 
 import { pipe, type OperatorFunction } from 'rxjs';
 import { decodeLines } from './decode-lines';
-import { dedupeAfterResume, type ResumeBoundary } from './dedupe-after-resume';
+import { dedupeAfterResume } from './dedupe-after-resume';
 import { parseEvent, type DockerEvent } from './parse-event';
+import type { ResumeBoundary } from './resume-point';
 
 export interface DockerEventsOptions {
   readonly maxEventBytes: number;

@@ -18,8 +18,8 @@ export type EventsHandler = (req: http.IncomingMessage, res: http.ServerResponse
 export class FakeDaemon {
   readonly eventsRequests: EventsRequest[] = [];
   readonly version = { Version: '99.1.0-fake', ApiVersion: '1.99', Os: 'linux' };
-  /** GET /info answers this when set (polling reads its SystemTime); else 404. */
-  info: Record<string, unknown> | null = null;
+  /** GET /info answers this when set, made at each request (polling reads its SystemTime); else 404. */
+  info: (() => Record<string, unknown>) | null = null;
   /** Answer GET /events differently; return true when handled (the request is not kept). */
   onEvents: EventsHandler | null = null;
   private readonly server: http.Server;
@@ -85,7 +85,7 @@ export class FakeDaemon {
     }
     if (req.method === 'GET' && url.pathname === '/info' && this.info !== null) {
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(`${JSON.stringify(this.info)}\n`);
+      res.end(`${JSON.stringify(this.info())}\n`);
       return;
     }
     if (req.method === 'GET' && url.pathname === '/events') {

@@ -25,10 +25,8 @@ import type { DockerEvent } from './pipeline/parse-event';
 import { ResumePoint } from './pipeline/resume-point';
 import type { Stats } from './stats';
 
-/** What the engine gives each of its endpoints. */
-export interface EndpointRunnerOptions {
-  readonly transport: Transport;
-  readonly config: Pick<EngineConfig, 'maxEventBytes'>;
+/** What every source runs with: the start request's resume point, where events go, counters and log. */
+export interface RunContext {
   /** resume.sinceNano of the start request (0n = live). */
   readonly sinceNano: bigint;
   /** resume.deliveredNano of the start request, if any. */
@@ -38,6 +36,12 @@ export interface EndpointRunnerOptions {
   readonly log: Logger;
   /** Reconnect delays (defaults: ./backoff.ts, 100 ms → 1 s). */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+}
+
+/** What the engine gives each of its endpoints. */
+export interface EndpointRunnerOptions extends RunContext {
+  readonly transport: Transport;
+  readonly config: Pick<EngineConfig, 'maxEventBytes'>;
   /** Where the runner registers its current connection, so a full buffer pauses it. */
   readonly flows: FlowGroup;
   readonly connectTimeoutMs: number;

@@ -9,27 +9,16 @@
 
 import type { Connection, Progress, Sources } from '../transports/transport';
 import type { EngineConfig } from './config/config';
-import { EndpointRunner } from './endpoint-runner';
+import { EndpointRunner, type RunContext } from './endpoint-runner';
 import { asEngineError } from './errors';
 import { FlowGroup } from './flow-group';
 import type { ReadyInfo } from './frame';
-import type { FrameSink } from './frame-sink';
-import { createRateLimitedReporter, type Logger, type RateLimitedReporter } from './log';
-import type { Stats } from './stats';
+import { createRateLimitedReporter, type RateLimitedReporter } from './log';
 
-export interface EngineOptions {
+export interface EngineOptions extends RunContext {
   /** What open_params selected (transports/index.ts). */
   readonly sources: Sources;
   readonly config: EngineConfig;
-  /** resume.sinceNano of the start request (0n = live). */
-  readonly sinceNano: bigint;
-  /** resume.deliveredNano of the start request, if any. */
-  readonly deliveredNanos?: readonly bigint[];
-  readonly sink: FrameSink;
-  readonly stats: Stats;
-  readonly log: Logger;
-  /** Reconnect delays (defaults: src/backoff.ts, 100 ms → 1 s). */
-  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
 }
 
 /** How run() ended: stopped on request, or the source finished for good (END was sent). */

@@ -63,8 +63,6 @@ const FieldInfo kFields[] = {
 
 static_assert(sizeof(kFields) / sizeof(kFields[0]) == kFieldCount, "one row per FieldId");
 
-const FieldInfo& field_info(FieldId id) { return kFields[static_cast<size_t>(id)]; }
-
 static const char* type_name(FieldType t) {
     switch (t) {
         case FieldType::String: return "string";

@@ -2,6 +2,7 @@
 // so nothing throws across the boundary and a failure always leaves a message.
 #include "falco_plugin_abi.h"
 #include "config.h"
+#include "error_codes.h"
 #include "fields.h"
 #include "instance.h"
 #include "plugin.h"
@@ -31,7 +32,7 @@ void record_exception(ss_plugin_t* s, const char* where) noexcept {
             what = e.what();
         } catch (...) {
         }
-        if (s) as_plugin(s)->set_error(std::string("ERR_INTERNAL: ") + where + ": " + what);
+        if (s) as_plugin(s)->set_error(docker_plugin::error_message(docker_plugin::ErrorCode::Internal, std::string(where) + ": " + what));
     } catch (...) {
     }
 }

@@ -6,6 +6,7 @@
 #include "fields.h"
 #include "instance.h"
 #include "plugin.h"
+#include "version.h"
 
 #include <exception>
 #include <string>
@@ -40,7 +41,7 @@ void record_exception(ss_plugin_t* s, const char* where) noexcept {
 }  // namespace
 
 DOCKER_PLUGIN_EXPORT const char* plugin_get_required_api_version() { return "3.6.0"; }
-DOCKER_PLUGIN_EXPORT const char* plugin_get_version() { return DOCKER_PLUGIN_VERSION; }
+DOCKER_PLUGIN_EXPORT const char* plugin_get_version() { return docker_plugin::plugin_version(); }
 DOCKER_PLUGIN_EXPORT const char* plugin_get_name() { return "docker"; }
 DOCKER_PLUGIN_EXPORT const char* plugin_get_description() {
     return "Docker Engine events (containers, images, networks, volumes, ...) as a Falco event source, from the "

@@ -103,7 +103,7 @@ JsPlugin::JsPlugin(const Napi::CallbackInfo& info) : Napi::ObjectWrap<JsPlugin>(
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "plugin path must be a string");
   const std::string path = info[0].As<Napi::String>().Utf8Value();
-  lib_ = withCodes(env, [&] { return PluginLibrary::load(path); });
+  m_lib = withCodes(env, [&] { return PluginLibrary::load(path); });
 }
 
 Napi::Value JsPlugin::IsResident(const Napi::CallbackInfo& info) {
@@ -113,7 +113,7 @@ Napi::Value JsPlugin::IsResident(const Napi::CallbackInfo& info) {
 
 Napi::Value JsPlugin::Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const PluginInfo& pi = lib_->info();
+  const PluginInfo& pi = m_lib->info();
   Napi::Object o = Napi::Object::New(env);
   o.Set("path", pi.path);
   o.Set("name", pi.name);
@@ -161,7 +161,7 @@ Napi::Value JsPlugin::Info(const Napi::CallbackInfo& info) {
 Napi::Value JsPlugin::Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string config = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
-  auto state = withCodes(env, [&] { return std::make_shared<HostState>(lib_); });
+  auto state = withCodes(env, [&] { return std::make_shared<HostState>(m_lib); });
   try {
     state->init(config);
   } catch (const LoaderError& e) {
@@ -174,16 +174,16 @@ Napi::Value JsPlugin::Init(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value JsPlugin::Unload(const Napi::CallbackInfo& info) {
-  withCodes(info.Env(), [&] { lib_->unload(); });
+  withCodes(info.Env(), [&] { m_lib->unload(); });
   return info.Env().Undefined();
 }
 
 Napi::Value JsPlugin::IsUnloaded(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), lib_->unloaded());
+  return Napi::Boolean::New(info.Env(), m_lib->unloaded());
 }
 
 Napi::Value JsPlugin::LiveStates(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), lib_->liveStates());
+  return Napi::Number::New(info.Env(), m_lib->liveStates());
 }
 
 }  // namespace loader

@@ -54,7 +54,7 @@ class JsPlugin : public Napi::ObjectWrap<JsPlugin> {
   Napi::Value IsUnloaded(const Napi::CallbackInfo& info);
   Napi::Value LiveStates(const Napi::CallbackInfo& info);
 
-  std::shared_ptr<PluginLibrary> lib_;
+  std::shared_ptr<PluginLibrary> m_lib;
 };
 
 class JsState : public Napi::ObjectWrap<JsState> {
@@ -78,7 +78,7 @@ class JsState : public Napi::ObjectWrap<JsState> {
   Napi::Value ExtractEventTypes(const Napi::CallbackInfo& info);
   Napi::Value Config(const Napi::CallbackInfo& info);
 
-  std::shared_ptr<HostState> state_;
+  std::shared_ptr<HostState> m_state;
 };
 
 class JsInstance : public Napi::ObjectWrap<JsInstance> {
@@ -94,7 +94,7 @@ class JsInstance : public Napi::ObjectWrap<JsInstance> {
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value IsClosed(const Napi::CallbackInfo& info);
 
-  std::shared_ptr<HostInstance> instance_;
+  std::shared_ptr<HostInstance> m_instance;
 };
 
 }  // namespace loader

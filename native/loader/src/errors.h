@@ -25,11 +25,11 @@ constexpr const char* kEvent = "ERR_PLUGIN_EVENT";              // an event reco
 
 class LoaderError : public std::runtime_error {
  public:
-  LoaderError(const char* code, const std::string& message) : std::runtime_error(message), code_(code) {}
-  const char* code() const noexcept { return code_; }
+  LoaderError(const char* code, const std::string& message) : std::runtime_error(message), m_code(code) {}
+  const char* code() const noexcept { return m_code; }
 
  private:
-  const char* code_;
+  const char* m_code;
 };
 
 }  // namespace loader

@@ -100,9 +100,9 @@ Napi::Object loopToJs(Napi::Env env, const LoopResult& r) {
 class InstanceWorker : public Napi::AsyncWorker {
  public:
   InstanceWorker(Napi::Env env, const char* name, std::shared_ptr<HostInstance> inst)
-      : Napi::AsyncWorker(env, name), deferred_(Napi::Promise::Deferred::New(env)), inst_(std::move(inst)) {}
+      : Napi::AsyncWorker(env, name), m_deferred(Napi::Promise::Deferred::New(env)), m_inst(std::move(inst)) {}
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  Napi::Promise Promise() { return m_deferred.Promise(); }
 
  protected:
   virtual void Run() = 0;
@@ -111,22 +111,22 @@ class InstanceWorker : public Napi::AsyncWorker {
     try {
       Run();
     } catch (const LoaderError& e) {
-      code_ = e.code();
+      m_code = e.code();
       SetError(e.what());
     } catch (const std::exception& e) {
-      code_ = codes::kBatch;
+      m_code = codes::kBatch;
       SetError(e.what());
     }
-    inst_->endCall();
+    m_inst->endCall();
   }
 
   void OnError(const Napi::Error& e) override {
-    deferred_.Reject(codedError(Env(), code_, e.Message()).Value());
+    m_deferred.Reject(codedError(Env(), m_code, e.Message()).Value());
   }
 
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<HostInstance> inst_;
-  const char* code_ = codes::kBatch;
+  Napi::Promise::Deferred m_deferred;
+  std::shared_ptr<HostInstance> m_inst;
+  const char* m_code = codes::kBatch;
 };
 
 class NextBatchWorker : public InstanceWorker {
@@ -135,25 +135,25 @@ class NextBatchWorker : public InstanceWorker {
       : InstanceWorker(env, "plugin_loader.next_batch", std::move(inst)) {}
 
  protected:
-  void Run() override { batch_ = collectBatch(*inst_); }
-  void OnOK() override { deferred_.Resolve(batchToJs(Env(), batch_)); }
+  void Run() override { m_batch = collectBatch(*m_inst); }
+  void OnOK() override { m_deferred.Resolve(batchToJs(Env(), m_batch)); }
 
  private:
-  CollectedBatch batch_;
+  CollectedBatch m_batch;
 };
 
 class LoopWorker : public InstanceWorker {
  public:
   LoopWorker(Napi::Env env, std::shared_ptr<HostInstance> inst, LoopOptions options)
-      : InstanceWorker(env, "plugin_loader.run_loop", std::move(inst)), options_(std::move(options)) {}
+      : InstanceWorker(env, "plugin_loader.run_loop", std::move(inst)), m_options(std::move(options)) {}
 
  protected:
-  void Run() override { result_ = runFalcoLoop(*inst_, options_); }
-  void OnOK() override { deferred_.Resolve(loopToJs(Env(), result_)); }
+  void Run() override { m_result = runFalcoLoop(*m_inst, m_options); }
+  void OnOK() override { m_deferred.Resolve(loopToJs(Env(), m_result)); }
 
  private:
-  LoopOptions options_;
-  LoopResult result_;
+  LoopOptions m_options;
+  LoopResult m_result;
 };
 
 }  // namespace
@@ -174,13 +174,13 @@ JsInstance::JsInstance(const Napi::CallbackInfo& info) : Napi::ObjectWrap<JsInst
   if (info.Length() < 1 || !info[0].IsExternal()) {
     throw Napi::TypeError::New(info.Env(), "NativeInstance is created by NativeState.open()");
   }
-  instance_ = *info[0].As<Napi::External<std::shared_ptr<HostInstance>>>().Data();
+  m_instance = *info[0].As<Napi::External<std::shared_ptr<HostInstance>>>().Data();
 }
 
 Napi::Value JsInstance::NextBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  withCodes(env, [&] { instance_->beginCall(); });
-  auto* worker = new NextBatchWorker(env, instance_);
+  withCodes(env, [&] { m_instance->beginCall(); });
+  auto* worker = new NextBatchWorker(env, m_instance);
   Napi::Promise p = worker->Promise();
   worker->Queue();
   return p;
@@ -189,8 +189,8 @@ Napi::Value JsInstance::NextBatch(const Napi::CallbackInfo& info) {
 Napi::Value JsInstance::NextBatchSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const CollectedBatch batch = withCodes(env, [&] {
-    CallGuard guard(*instance_);
-    return collectBatch(*instance_);
+    CallGuard guard(*m_instance);
+    return collectBatch(*m_instance);
   });
   return batchToJs(env, batch);
 }
@@ -204,12 +204,12 @@ Napi::Value JsInstance::RunLoop(const Napi::CallbackInfo& info) {
   if (!(durationMs >= 0) || !(maxEvents >= 0)) throw Napi::RangeError::New(env, "durationMs and maxEvents must be >= 0");
   options.durationNs = static_cast<uint64_t>(durationMs * 1e6);
   options.maxEvents = static_cast<uint64_t>(maxEvents);
-  withCodes(env, [&] { instance_->ensureOpen(); });
+  withCodes(env, [&] { m_instance->ensureOpen(); });
   if (info.Length() > 2 && !info[2].IsUndefined()) {
-    options.fields = fieldRequestsFromJs(env, instance_->state().library(), info[2]);
+    options.fields = fieldRequestsFromJs(env, m_instance->state().library(), info[2]);
   }
-  withCodes(env, [&] { instance_->beginCall(); });
-  auto* worker = new LoopWorker(env, instance_, std::move(options));
+  withCodes(env, [&] { m_instance->beginCall(); });
+  auto* worker = new LoopWorker(env, m_instance, std::move(options));
   Napi::Promise p = worker->Promise();
   worker->Queue();
   return p;
@@ -217,7 +217,7 @@ Napi::Value JsInstance::RunLoop(const Napi::CallbackInfo& info) {
 
 Napi::Value JsInstance::Progress(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const loader::Progress p = withCodes(env, [&] { return instance_->progress(); });
+  const loader::Progress p = withCodes(env, [&] { return m_instance->progress(); });
   Napi::Object o = Napi::Object::New(env);
   o.Set("supported", p.supported);
   o.Set("pct", p.pct);
@@ -226,12 +226,12 @@ Napi::Value JsInstance::Progress(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value JsInstance::Close(const Napi::CallbackInfo& info) {
-  withCodes(info.Env(), [&] { instance_->close(); });
+  withCodes(info.Env(), [&] { m_instance->close(); });
   return info.Env().Undefined();
 }
 
 Napi::Value JsInstance::IsClosed(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), instance_->closed());
+  return Napi::Boolean::New(info.Env(), m_instance->closed());
 }
 
 }  // namespace loader

@@ -126,17 +126,17 @@ JsState::JsState(const Napi::CallbackInfo& info) : Napi::ObjectWrap<JsState>(inf
   if (info.Length() < 1 || !info[0].IsExternal()) {
     throw Napi::TypeError::New(info.Env(), "NativeState is created by NativePlugin.init()");
   }
-  state_ = *info[0].As<Napi::External<std::shared_ptr<HostState>>>().Data();
+  m_state = *info[0].As<Napi::External<std::shared_ptr<HostState>>>().Data();
 }
 
 HostState& JsState::state() {
-  withCodes(Env(), [&] { state_->ensureAlive(); });
-  return *state_;
+  withCodes(Env(), [&] { m_state->ensureAlive(); });
+  return *m_state;
 }
 
 Napi::Value JsState::DrainLogs(const Napi::CallbackInfo& info) {
   // Allowed after destroy: messages logged by destroy itself are still there.
-  return logsToJs(info.Env(), state_->drainLogs());
+  return logsToJs(info.Env(), m_state->drainLogs());
 }
 
 Napi::Value JsState::Metrics(const Napi::CallbackInfo& info) {
@@ -155,12 +155,12 @@ Napi::Value JsState::Metrics(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value JsState::LastError(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), withCodes(info.Env(), [&] { return state_->lastError(); }));
+  return Napi::String::New(info.Env(), withCodes(info.Env(), [&] { return m_state->lastError(); }));
 }
 
 Napi::Value JsState::ListOpenParams(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const auto params = withCodes(env, [&] { return state_->listOpenParams(); });
+  const auto params = withCodes(env, [&] { return m_state->listOpenParams(); });
   Napi::Array out = Napi::Array::New(env, params.size());
   for (size_t i = 0; i < params.size(); ++i) {
     Napi::Object o = Napi::Object::New(env);
@@ -173,18 +173,18 @@ Napi::Value JsState::ListOpenParams(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value JsState::Destroy(const Napi::CallbackInfo& info) {
-  withCodes(info.Env(), [&] { state_->destroy(); });
+  withCodes(info.Env(), [&] { m_state->destroy(); });
   return info.Env().Undefined();
 }
 
 Napi::Value JsState::IsDestroyed(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), state_->destroyed());
+  return Napi::Boolean::New(info.Env(), m_state->destroyed());
 }
 
 Napi::Value JsState::Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string params = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
-  auto instance = withCodes(env, [&] { return HostInstance::open(state_, params); });
+  auto instance = withCodes(env, [&] { return HostInstance::open(m_state, params); });
   auto* data = env.GetInstanceData<AddonData>();
   return data->instanceCtor.New({Napi::External<std::shared_ptr<HostInstance>>::New(env, &instance)});
 }
@@ -197,18 +197,18 @@ class OpenWorker : public Napi::AsyncWorker {
  public:
   OpenWorker(Napi::Env env, std::shared_ptr<HostState> state, std::string params)
       : Napi::AsyncWorker(env, "plugin_loader.open"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        state_(std::move(state)),
-        params_(std::move(params)) {}
+        m_deferred(Napi::Promise::Deferred::New(env)),
+        m_state(std::move(state)),
+        m_params(std::move(params)) {}
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  Napi::Promise Promise() { return m_deferred.Promise(); }
 
  protected:
   void Execute() override {
     try {
-      instance_ = HostInstance::open(state_, params_);
+      m_instance = HostInstance::open(m_state, m_params);
     } catch (const LoaderError& e) {
-      code_ = e.code();
+      m_code = e.code();
       SetError(e.what());
     } catch (const std::exception& e) {
       SetError(e.what());
@@ -217,17 +217,17 @@ class OpenWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     auto* data = Env().GetInstanceData<AddonData>();
-    deferred_.Resolve(data->instanceCtor.New({Napi::External<std::shared_ptr<HostInstance>>::New(Env(), &instance_)}));
+    m_deferred.Resolve(data->instanceCtor.New({Napi::External<std::shared_ptr<HostInstance>>::New(Env(), &m_instance)}));
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(codedError(Env(), code_, e.Message()).Value()); }
+  void OnError(const Napi::Error& e) override { m_deferred.Reject(codedError(Env(), m_code, e.Message()).Value()); }
 
  private:
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<HostState> state_;
-  std::string params_;
-  std::shared_ptr<HostInstance> instance_;
-  const char* code_ = codes::kOpen;
+  Napi::Promise::Deferred m_deferred;
+  std::shared_ptr<HostState> m_state;
+  std::string m_params;
+  std::shared_ptr<HostInstance> m_instance;
+  const char* m_code = codes::kOpen;
 };
 
 }  // namespace
@@ -235,8 +235,8 @@ class OpenWorker : public Napi::AsyncWorker {
 Napi::Value JsState::OpenAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string params = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
-  withCodes(env, [&] { state_->ensureAlive(); });
-  auto* worker = new OpenWorker(env, state_, std::move(params));
+  withCodes(env, [&] { m_state->ensureAlive(); });
+  auto* worker = new OpenWorker(env, m_state, std::move(params));
   Napi::Promise p = worker->Promise();
   worker->Queue();
   return p;
@@ -300,14 +300,14 @@ Napi::Value JsState::EventToString(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value JsState::ExtractEventTypes(const Napi::CallbackInfo& info) {
-  const auto& types = state_->extractEventTypes();
+  const auto& types = m_state->extractEventTypes();
   Napi::Array out = Napi::Array::New(info.Env(), types.size());
   for (size_t i = 0; i < types.size(); ++i) out.Set(static_cast<uint32_t>(i), types[i]);
   return out;
 }
 
 Napi::Value JsState::Config(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), state_->configPassed());
+  return Napi::String::New(info.Env(), m_state->configPassed());
 }
 
 }  // namespace loader

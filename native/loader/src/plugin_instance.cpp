@@ -25,13 +25,13 @@ const char* rcName(falco_abi::Rc rc) {
 }
 
 HostInstance::HostInstance(std::shared_ptr<HostState> state, falco_abi::InstanceHandle* handle)
-    : state_(std::move(state)), handle_(handle) {
-  state_->openInstances_.fetch_add(1);
+    : m_state(std::move(state)), m_handle(handle) {
+  m_state->m_openInstances.fetch_add(1);
 }
 
 HostInstance::~HostInstance() {
   // Nothing can be running: calls hold a reference to the instance.
-  std::lock_guard<std::mutex> lock(state_->callMutex_);
+  std::lock_guard<std::mutex> lock(m_state->m_callMutex);
   closeLocked();
 }
 
@@ -40,46 +40,46 @@ std::shared_ptr<HostInstance> HostInstance::open(std::shared_ptr<HostState> stat
   if (!(lib.info().capabilities & kCapSourcing)) {
     throw LoaderError(codes::kOpen, "plugin " + lib.info().name + " has no event sourcing capability");
   }
-  std::lock_guard<std::mutex> lock(state->callMutex_);
+  std::lock_guard<std::mutex> lock(state->m_callMutex);
   state->ensureAlive();
   const falco_abi::Api& api = lib.api();
   falco_abi::Rc rc = SS_PLUGIN_FAILURE;  // libscap: a plugin that forgets *rc fails
-  falco_abi::InstanceHandle* h = api.open(state->handle_, params.c_str(), &rc);
+  falco_abi::InstanceHandle* h = api.open(state->m_handle, params.c_str(), &rc);
   if (rc != SS_PLUGIN_SUCCESS) {
     std::string why = state->lastErrorLocked();
     // libscap closes the engine after a failed open: close(state, whatever open returned).
-    api.close(state->handle_, h);
+    api.close(state->m_handle, h);
     throw LoaderError(codes::kOpen, why);
   }
   return std::shared_ptr<HostInstance>(new HostInstance(std::move(state), h));
 }
 
 void HostInstance::ensureOpen() const {
-  if (!open_) throw LoaderError(codes::kState, "plugin " + state_->library().info().name + ": instance has been closed");
+  if (!m_open) throw LoaderError(codes::kState, "plugin " + m_state->library().info().name + ": instance has been closed");
 }
 
 void HostInstance::beginCall() {
   ensureOpen();
-  if (busy_.exchange(true)) {
+  if (m_busy.exchange(true)) {
     throw LoaderError(codes::kState, "plugin " + pluginName() + ": a next_batch call is already running on this instance");
   }
 }
 
 void HostInstance::close() {
-  if (!open_) return;
-  if (busy_.load()) {
+  if (!m_open) return;
+  if (m_busy.load()) {
     throw LoaderError(codes::kState, "cannot close plugin " + pluginName() + " instance: a next_batch call is running");
   }
-  std::lock_guard<std::mutex> lock(state_->callMutex_);
+  std::lock_guard<std::mutex> lock(m_state->m_callMutex);
   closeLocked();
 }
 
 void HostInstance::closeLocked() {
-  if (!open_) return;
-  open_ = false;
-  if (state_->handle_) state_->api_.close(state_->handle_, handle_);
-  handle_ = nullptr;
-  state_->openInstances_.fetch_sub(1);
+  if (!m_open) return;
+  m_open = false;
+  if (m_state->m_handle) m_state->m_api.close(m_state->m_handle, m_handle);
+  m_handle = nullptr;
+  m_state->m_openInstances.fetch_sub(1);
 }
 
 RawBatch HostInstance::callNextBatch() {
@@ -88,11 +88,11 @@ RawBatch HostInstance::callNextBatch() {
   uint32_t nevts = kNevtsSentinel;
   falco_abi::Event** evts = evtsSentinel();
   {
-    std::lock_guard<std::mutex> lock(state_->callMutex_);
-    state_->ensureAlive();
-    b.rc = state_->api_.next_batch(state_->handle_, handle_, &nevts, &evts);
+    std::lock_guard<std::mutex> lock(m_state->m_callMutex);
+    m_state->ensureAlive();
+    b.rc = m_state->m_api.next_batch(m_state->m_handle, m_handle, &nevts, &evts);
     b.returnedAtNs = realtimeNs();
-    if (b.rc == SS_PLUGIN_FAILURE || b.rc == SS_PLUGIN_NOT_SUPPORTED) b.error = state_->lastErrorLocked();
+    if (b.rc == SS_PLUGIN_FAILURE || b.rc == SS_PLUGIN_NOT_SUPPORTED) b.error = m_state->lastErrorLocked();
   }
   const std::string& name = pluginName();
   const char* rc = rcName(b.rc);
@@ -118,7 +118,7 @@ RawBatch HostInstance::callNextBatch() {
 }
 
 PreparedEvent HostInstance::prepareEvent(const RawBatch& batch, uint32_t i) {
-  const PluginInfo& info = state_->library().info();
+  const PluginInfo& info = m_state->library().info();
   const std::string where = " (event " + std::to_string(i) + " of " + std::to_string(batch.nevts) + ")";
   falco_abi::Event* e = batch.evts[i];
   if (!e) throw LoaderError(codes::kBatch, "plugin " + info.name + " returned a NULL event pointer" + where);
@@ -171,19 +171,19 @@ PreparedEvent HostInstance::prepareEvent(const RawBatch& batch, uint32_t i) {
     e->ts = realtimeNs();  // host write: stamp "now"
     out.hostStampedTs = true;
   }
-  out.evtnum = state_->nextEvtnum();
+  out.evtnum = m_state->nextEvtnum();
   return out;
 }
 
 Progress HostInstance::progress() {
   ensureOpen();
   Progress p;
-  std::lock_guard<std::mutex> lock(state_->callMutex_);
-  state_->ensureAlive();
-  if (!state_->api_.get_progress) return p;
+  std::lock_guard<std::mutex> lock(m_state->m_callMutex);
+  m_state->ensureAlive();
+  if (!m_state->m_api.get_progress) return p;
   p.supported = true;
   uint32_t pct = 0;
-  p.text = fromPluginString(state_->api_.get_progress(state_->handle_, handle_, &pct));
+  p.text = fromPluginString(m_state->m_api.get_progress(m_state->m_handle, m_handle, &pct));
   p.pct = pct;
   return p;
 }

@@ -54,14 +54,14 @@ class HostInstance {
 
   // Throws ERR_PLUGIN_STATE while a call is running. Idempotent.
   void close();
-  bool closed() const { return !open_; }
+  bool closed() const { return !m_open; }
   void ensureOpen() const;
-  HostState& state() { return *state_; }
-  const std::string& pluginName() const { return state_->library().info().name; }
+  HostState& state() { return *m_state; }
+  const std::string& pluginName() const { return m_state->library().info().name; }
 
   // Marks the instance busy for one next_batch/runLoop; throws ERR_PLUGIN_STATE if it already is.
   void beginCall();
-  void endCall() { busy_.store(false); }
+  void endCall() { m_busy.store(false); }
 
   // One next_batch call plus libscap's checks on its outputs. Throws ERR_PLUGIN_BATCH.
   RawBatch callNextBatch();
@@ -74,24 +74,24 @@ class HostInstance {
   HostInstance(std::shared_ptr<HostState> state, falco_abi::InstanceHandle* handle);
   void closeLocked();
 
-  std::shared_ptr<HostState> state_;
-  falco_abi::InstanceHandle* handle_;
-  bool open_ = true;
-  std::atomic<bool> busy_{false};
+  std::shared_ptr<HostState> m_state;
+  falco_abi::InstanceHandle* m_handle;
+  bool m_open = true;
+  std::atomic<bool> m_busy{false};
 };
 
 // RAII for beginCall/endCall.
 class CallGuard {
  public:
-  explicit CallGuard(HostInstance& inst) : inst_(&inst) { inst_->beginCall(); }
+  explicit CallGuard(HostInstance& inst) : m_inst(&inst) { m_inst->beginCall(); }
   ~CallGuard() {
-    if (inst_) inst_->endCall();
+    if (m_inst) m_inst->endCall();
   }
   CallGuard(const CallGuard&) = delete;
   CallGuard& operator=(const CallGuard&) = delete;
 
  private:
-  HostInstance* inst_;
+  HostInstance* m_inst;
 };
 
 }  // namespace loader

@@ -58,10 +58,10 @@ void resolve(void* handle, T& slot, const char* name) {
 
 }  // namespace
 
-PluginLibrary::PluginLibrary(void* handle, std::string path) : handle_(handle) { info_.path = std::move(path); }
+PluginLibrary::PluginLibrary(void* handle, std::string path) : m_handle(handle) { m_info.path = std::move(path); }
 
 PluginLibrary::~PluginLibrary() {
-  if (handle_) dlclose(handle_);
+  if (m_handle) dlclose(m_handle);
 }
 
 std::shared_ptr<PluginLibrary> PluginLibrary::load(const std::string& path) {
@@ -86,69 +86,69 @@ bool PluginLibrary::isResident(const std::string& path) {
 }
 
 int PluginLibrary::fieldIndex(const std::string& name) const {
-  auto it = fieldIndex_.find(name);
-  return it == fieldIndex_.end() ? -1 : static_cast<int>(it->second);
+  auto it = m_fieldIndex.find(name);
+  return it == m_fieldIndex.end() ? -1 : static_cast<int>(it->second);
 }
 
 void PluginLibrary::unload() {
-  if (!handle_) return;
+  if (!m_handle) return;
   int live = liveStates();
   if (live > 0) {
-    throw LoaderError(codes::kState, "cannot unload plugin " + info_.name + ": " + std::to_string(live) +
+    throw LoaderError(codes::kState, "cannot unload plugin " + m_info.name + ": " + std::to_string(live) +
                                          " state(s) still alive; destroy them first");
   }
-  dlclose(handle_);
-  handle_ = nullptr;
-  api_ = falco_abi::Api{};
+  dlclose(m_handle);
+  m_handle = nullptr;
+  m_api = falco_abi::Api{};
 }
 
 void PluginLibrary::ensureLoaded() const {
-  if (!handle_) throw LoaderError(codes::kState, "plugin " + info_.name + " has been unloaded");
+  if (!m_handle) throw LoaderError(codes::kState, "plugin " + m_info.name + " has been unloaded");
 }
 
 void PluginLibrary::resolveSymbols() {
-  void* h = handle_;
-  resolve(h, api_.get_required_api_version, "get_required_api_version");
-  resolve(h, api_.get_version, "get_version");
-  resolve(h, api_.get_name, "get_name");
-  resolve(h, api_.get_description, "get_description");
-  resolve(h, api_.get_contact, "get_contact");
-  resolve(h, api_.get_init_schema, "get_init_schema");
-  resolve(h, api_.init, "init");
-  resolve(h, api_.destroy, "destroy");
-  resolve(h, api_.get_last_error, "get_last_error");
-  resolve(h, api_.set_config, "set_config");
-  resolve(h, api_.get_metrics, "get_metrics");
-  resolve(h, api_.get_required_event_schema_version, "get_required_event_schema_version");
-  resolve(h, api_.get_id, "get_id");
-  resolve(h, api_.get_event_source, "get_event_source");
-  resolve(h, api_.open, "open");
-  resolve(h, api_.close, "close");
-  resolve(h, api_.next_batch, "next_batch");
-  resolve(h, api_.get_progress, "get_progress");
-  resolve(h, api_.list_open_params, "list_open_params");
-  resolve(h, api_.event_to_string, "event_to_string");
-  resolve(h, api_.get_fields, "get_fields");
-  resolve(h, api_.extract_fields, "extract_fields");
-  resolve(h, api_.get_extract_event_sources, "get_extract_event_sources");
-  resolve(h, api_.get_extract_event_types, "get_extract_event_types");
-  resolve(h, api_.parse_event, "parse_event");
-  resolve(h, api_.get_parse_event_sources, "get_parse_event_sources");
-  resolve(h, api_.get_parse_event_types, "get_parse_event_types");
-  resolve(h, api_.get_async_events, "get_async_events");
-  resolve(h, api_.get_async_event_sources, "get_async_event_sources");
-  resolve(h, api_.set_async_event_handler, "set_async_event_handler");
-  resolve(h, api_.dump_state, "dump_state");
-  resolve(h, api_.capture_open, "capture_open");
-  resolve(h, api_.capture_close, "capture_close");
+  void* h = m_handle;
+  resolve(h, m_api.get_required_api_version, "get_required_api_version");
+  resolve(h, m_api.get_version, "get_version");
+  resolve(h, m_api.get_name, "get_name");
+  resolve(h, m_api.get_description, "get_description");
+  resolve(h, m_api.get_contact, "get_contact");
+  resolve(h, m_api.get_init_schema, "get_init_schema");
+  resolve(h, m_api.init, "init");
+  resolve(h, m_api.destroy, "destroy");
+  resolve(h, m_api.get_last_error, "get_last_error");
+  resolve(h, m_api.set_config, "set_config");
+  resolve(h, m_api.get_metrics, "get_metrics");
+  resolve(h, m_api.get_required_event_schema_version, "get_required_event_schema_version");
+  resolve(h, m_api.get_id, "get_id");
+  resolve(h, m_api.get_event_source, "get_event_source");
+  resolve(h, m_api.open, "open");
+  resolve(h, m_api.close, "close");
+  resolve(h, m_api.next_batch, "next_batch");
+  resolve(h, m_api.get_progress, "get_progress");
+  resolve(h, m_api.list_open_params, "list_open_params");
+  resolve(h, m_api.event_to_string, "event_to_string");
+  resolve(h, m_api.get_fields, "get_fields");
+  resolve(h, m_api.extract_fields, "extract_fields");
+  resolve(h, m_api.get_extract_event_sources, "get_extract_event_sources");
+  resolve(h, m_api.get_extract_event_types, "get_extract_event_types");
+  resolve(h, m_api.parse_event, "parse_event");
+  resolve(h, m_api.get_parse_event_sources, "get_parse_event_sources");
+  resolve(h, m_api.get_parse_event_types, "get_parse_event_types");
+  resolve(h, m_api.get_async_events, "get_async_events");
+  resolve(h, m_api.get_async_event_sources, "get_async_event_sources");
+  resolve(h, m_api.set_async_event_handler, "set_async_event_handler");
+  resolve(h, m_api.dump_state, "dump_state");
+  resolve(h, m_api.capture_open, "capture_open");
+  resolve(h, m_api.capture_close, "capture_close");
 }
 
 void PluginLibrary::checkAndDescribe() {
   // 1. Required API version, before anything else.
-  if (!api_.get_required_api_version) {
+  if (!m_api.get_required_api_version) {
     throw LoaderError(codes::kSymbol, "plugin_get_required_api_version symbol not implemented");
   }
-  const std::string reqApi = fromPluginString(api_.get_required_api_version());
+  const std::string reqApi = fromPluginString(m_api.get_required_api_version());
   uint32_t major = 0, minor = 0, patch = 0;
   if (!parseVersion(reqApi, major, minor, patch)) {
     throw LoaderError(codes::kApiVersion, "plugin provided an invalid required API version: '" + reqApi + "'");
@@ -166,30 +166,30 @@ void PluginLibrary::checkAndDescribe() {
                                               "' not compatible with the framework's API version '" +
                                               SS_PLUGIN_API_VERSION + "': " + why);
   }
-  info_.requiredApiVersion = reqApi;
+  m_info.requiredApiVersion = reqApi;
 
   // 2. Symbols every plugin must export.
   const std::pair<const void*, const char*> required[] = {
-      {reinterpret_cast<const void*>(api_.get_required_api_version), "get_required_api_version"},
-      {reinterpret_cast<const void*>(api_.get_version), "get_version"},
-      {reinterpret_cast<const void*>(api_.get_name), "get_name"},
-      {reinterpret_cast<const void*>(api_.get_description), "get_description"},
-      {reinterpret_cast<const void*>(api_.get_contact), "get_contact"},
-      {reinterpret_cast<const void*>(api_.init), "init"},
-      {reinterpret_cast<const void*>(api_.destroy), "destroy"},
-      {reinterpret_cast<const void*>(api_.get_last_error), "get_last_error"},
+      {reinterpret_cast<const void*>(m_api.get_required_api_version), "get_required_api_version"},
+      {reinterpret_cast<const void*>(m_api.get_version), "get_version"},
+      {reinterpret_cast<const void*>(m_api.get_name), "get_name"},
+      {reinterpret_cast<const void*>(m_api.get_description), "get_description"},
+      {reinterpret_cast<const void*>(m_api.get_contact), "get_contact"},
+      {reinterpret_cast<const void*>(m_api.init), "init"},
+      {reinterpret_cast<const void*>(m_api.destroy), "destroy"},
+      {reinterpret_cast<const void*>(m_api.get_last_error), "get_last_error"},
   };
   for (const auto& [ptr, name] : required) {
     if (!ptr) throw LoaderError(codes::kSymbol, std::string("required symbol not implemented: '") + name + "'");
   }
 
   // 3. Descriptive info and the plugin's own version.
-  info_.name = fromPluginString(api_.get_name());
-  info_.description = fromPluginString(api_.get_description());
-  info_.contact = fromPluginString(api_.get_contact());
-  info_.version = fromPluginString(api_.get_version());
-  if (!parseVersion(info_.version, major, minor, patch)) {
-    throw LoaderError(codes::kVersion, "plugin provided an invalid version string: '" + info_.version + "'");
+  m_info.name = fromPluginString(m_api.get_name());
+  m_info.description = fromPluginString(m_api.get_description());
+  m_info.contact = fromPluginString(m_api.get_contact());
+  m_info.version = fromPluginString(m_api.get_version());
+  if (!parseVersion(m_info.version, major, minor, patch)) {
+    throw LoaderError(codes::kVersion, "plugin provided an invalid version string: '" + m_info.version + "'");
   }
 
   // 4. Capabilities from the symbols present; half capabilities mark the plugin broken.
@@ -199,44 +199,44 @@ void PluginLibrary::checkAndDescribe() {
     broken += msg;
   };
   uint32_t caps = 0;
-  if (api_.open && api_.close && api_.next_batch) {
-    const bool hasId = api_.get_id && api_.get_id() != 0;
-    const bool hasSource = api_.get_event_source && !fromPluginString(api_.get_event_source()).empty();
+  if (m_api.open && m_api.close && m_api.next_batch) {
+    const bool hasId = m_api.get_id && m_api.get_id() != 0;
+    const bool hasSource = m_api.get_event_source && !fromPluginString(m_api.get_event_source()).empty();
     if (hasId == hasSource) {
       caps |= kCapSourcing;
     } else {
       addBroken("must implement both 'plugin_get_id' and 'plugin_get_event_source' or neither (event sourcing)");
     }
-  } else if (api_.open || api_.close || api_.next_batch) {
+  } else if (m_api.open || m_api.close || m_api.next_batch) {
     addBroken("must implement all of 'plugin_open', 'plugin_close', and 'plugin_next_batch' (event sourcing)");
   }
-  if (api_.get_fields && api_.extract_fields) {
+  if (m_api.get_fields && m_api.extract_fields) {
     caps |= kCapExtraction;
-  } else if (api_.extract_fields) {
+  } else if (m_api.extract_fields) {
     addBroken("must implement both 'plugin_get_fields' and 'plugin_extract_fields' (field extraction)");
   }
-  if (api_.parse_event) caps |= kCapParsing;
-  if (api_.get_async_events && api_.set_async_event_handler) {
+  if (m_api.parse_event) caps |= kCapParsing;
+  if (m_api.get_async_events && m_api.set_async_event_handler) {
     caps |= kCapAsync;
-  } else if (api_.set_async_event_handler) {
+  } else if (m_api.set_async_event_handler) {
     addBroken("must implement both 'plugin_get_async_events' and 'plugin_set_async_event_handler' (async events)");
   }
-  if (api_.capture_open && api_.capture_close) {
+  if (m_api.capture_open && m_api.capture_close) {
     caps |= kCapCaptureListening;
-  } else if (api_.capture_open) {
+  } else if (m_api.capture_open) {
     addBroken("must implement both 'plugin_capture_open' and 'plugin_capture_close' (capture listening)");
   }
   if (!broken.empty()) throw LoaderError(codes::kCapability, "broken plugin capabilities: " + broken);
   if (caps == 0) throw LoaderError(codes::kCapability, "plugin does not implement any capability");
-  info_.capabilities = caps;
+  m_info.capabilities = caps;
 
   // 5. Event source identity.
-  if ((caps & kCapSourcing) && api_.get_id && api_.get_event_source && api_.get_id() != 0) {
-    info_.id = api_.get_id();
-    info_.eventSource = fromPluginString(api_.get_event_source());
-    if (info_.eventSource == "syscall") {
+  if ((caps & kCapSourcing) && m_api.get_id && m_api.get_event_source && m_api.get_id() != 0) {
+    m_info.id = m_api.get_id();
+    m_info.eventSource = fromPluginString(m_api.get_event_source());
+    if (m_info.eventSource == "syscall") {
       throw LoaderError(codes::kCapability,
-                        "plugin can't implement the reserved event source '" + info_.eventSource + "'");
+                        "plugin can't implement the reserved event source '" + m_info.eventSource + "'");
     }
   }
 
@@ -247,19 +247,19 @@ void PluginLibrary::checkAndDescribe() {
   }
 
   // The init schema, as Falco reads it before init.
-  if (api_.get_init_schema) {
+  if (m_api.get_init_schema) {
     int32_t type = SS_PLUGIN_SCHEMA_NONE;
-    info_.initSchema = fromPluginString(api_.get_init_schema(&type));
-    info_.initSchemaType = type;
-    info_.hasInitSchema = true;
+    m_info.initSchema = fromPluginString(m_api.get_init_schema(&type));
+    m_info.initSchemaType = type;
+    m_info.hasInitSchema = true;
   }
 }
 
 void PluginLibrary::parseFields() {
-  const std::string prefix = "error in plugin " + info_.name + ": ";
+  const std::string prefix = "error in plugin " + m_info.name + ": ";
   auto fail = [&prefix](const std::string& msg) { throw LoaderError(codes::kFields, prefix + msg); };
 
-  const char* raw = api_.get_fields();
+  const char* raw = m_api.get_fields();
   if (!raw) fail("get_fields returned a null string");
   rapidjson::Document root;
   root.Parse<rapidjson::kParseCommentsFlag>(raw);
@@ -327,23 +327,23 @@ void PluginLibrary::parseFields() {
     if (!isSafeFieldName(f.name)) {
       fail("field name '" + f.name + "' does not match [a-z]+[a-z0-9_]*(\\.[a-z]+[a-z0-9_]*)+");
     }
-    auto [it, inserted] = fieldIndex_.emplace(f.name, j);
+    auto [it, inserted] = m_fieldIndex.emplace(f.name, j);
     if (!inserted) {
       fail("field '" + f.name + "' is defined twice (entries " + std::to_string(it->second) + " and " +
            std::to_string(j) + ")");
     }
-    info_.fields.push_back(std::move(f));
+    m_info.fields.push_back(std::move(f));
   }
 }
 
 void PluginLibrary::parseExtractEventSources() {
-  std::vector<std::string>& out = info_.extractEventSources;
+  std::vector<std::string>& out = m_info.extractEventSources;
   out.clear();
-  if (api_.get_extract_event_sources) {
-    const std::string json = fromPluginString(api_.get_extract_event_sources());
+  if (m_api.get_extract_event_sources) {
+    const std::string json = fromPluginString(m_api.get_extract_event_sources());
     if (!json.empty()) {
       const std::string err =
-          "error in plugin " + info_.name + ": 'get_extract_event_sources' did not return a json array";
+          "error in plugin " + m_info.name + ": 'get_extract_event_sources' did not return a json array";
       rapidjson::Document root;
       root.Parse<rapidjson::kParseCommentsFlag>(json.c_str());
       if (root.HasParseError() || !root.IsArray()) throw LoaderError(codes::kFields, err);
@@ -357,10 +357,10 @@ void PluginLibrary::parseExtractEventSources() {
     }
   }
   // A sourcing plugin always extracts from its own source.
-  if ((info_.capabilities & kCapSourcing) && !info_.eventSource.empty()) {
+  if ((m_info.capabilities & kCapSourcing) && !m_info.eventSource.empty()) {
     bool present = false;
-    for (const auto& s : out) present = present || s == info_.eventSource;
-    if (!present) out.push_back(info_.eventSource);
+    for (const auto& s : out) present = present || s == m_info.eventSource;
+    if (!present) out.push_back(m_info.eventSource);
   }
 }
 

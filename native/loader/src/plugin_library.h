@@ -66,20 +66,20 @@ class PluginLibrary {
   PluginLibrary(const PluginLibrary&) = delete;
   PluginLibrary& operator=(const PluginLibrary&) = delete;
 
-  const falco_abi::Api& api() const { return api_; }
-  const PluginInfo& info() const { return info_; }
+  const falco_abi::Api& api() const { return m_api; }
+  const PluginInfo& info() const { return m_info; }
   // -1 when unknown.
   int fieldIndex(const std::string& name) const;
 
   // dlclose now. Throws ERR_PLUGIN_STATE while states are alive. Idempotent.
   void unload();
-  bool unloaded() const { return handle_ == nullptr; }
+  bool unloaded() const { return m_handle == nullptr; }
   // Throws ERR_PLUGIN_STATE after unload().
   void ensureLoaded() const;
 
-  void stateCreated() { liveStates_.fetch_add(1); }
-  void stateDestroyed() { liveStates_.fetch_sub(1); }
-  int liveStates() const { return liveStates_.load(); }
+  void stateCreated() { m_liveStates.fetch_add(1); }
+  void stateDestroyed() { m_liveStates.fetch_sub(1); }
+  int liveStates() const { return m_liveStates.load(); }
 
  private:
   explicit PluginLibrary(void* handle, std::string path);
@@ -88,11 +88,11 @@ class PluginLibrary {
   void parseFields();
   void parseExtractEventSources();
 
-  void* handle_;
-  falco_abi::Api api_;
-  PluginInfo info_;
-  std::unordered_map<std::string, uint32_t> fieldIndex_;
-  std::atomic<int> liveStates_{0};
+  void* m_handle;
+  falco_abi::Api m_api;
+  PluginInfo m_info;
+  std::unordered_map<std::string, uint32_t> m_fieldIndex;
+  std::atomic<int> m_liveStates{0};
 };
 
 // Safe conversion of a possibly-NULL plugin string.

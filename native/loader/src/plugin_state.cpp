@@ -10,28 +10,28 @@
 
 namespace loader {
 
-HostState::HostState(std::shared_ptr<PluginLibrary> lib) : lib_(std::move(lib)), api_(lib_->api()) {
-  lib_->ensureLoaded();
-  evtsrc_ = lib_->info().eventSource;
+HostState::HostState(std::shared_ptr<PluginLibrary> lib) : m_lib(std::move(lib)), m_api(m_lib->api()) {
+  m_lib->ensureLoaded();
+  m_evtsrc = m_lib->info().eventSource;
 }
 
 HostState::~HostState() {
   // Instances hold a reference to their state, so none is open here.
-  std::lock_guard<std::mutex> lock(callMutex_);
+  std::lock_guard<std::mutex> lock(m_callMutex);
   destroyLocked();
 }
 
 void HostState::ensureAlive() const {
-  if (!handle_) throw LoaderError(codes::kState, "plugin " + lib_->info().name + ": state has been destroyed");
+  if (!m_handle) throw LoaderError(codes::kState, "plugin " + m_lib->info().name + ": state has been destroyed");
 }
 
 void HostState::init(const std::string& config) {
-  const PluginInfo& info = lib_->info();
-  if (handle_ || counted_) throw LoaderError(codes::kState, "plugin has been initialized twice: " + info.name);
+  const PluginInfo& info = m_lib->info();
+  if (m_handle || m_counted) throw LoaderError(codes::kState, "plugin has been initialized twice: " + info.name);
 
   // libsinsp's validate_config minus the JSON-Schema validation itself (the
   // TypeScript wrapper can do that): an empty config becomes "{}" when a JSON schema exists.
-  config_ = config;
+  m_config = config;
   if (info.hasInitSchema && !info.initSchema.empty() && info.initSchemaType != SS_PLUGIN_SCHEMA_NONE) {
     if (info.initSchemaType != SS_PLUGIN_SCHEMA_JSON) {
       throw LoaderError(codes::kConfig, "error in plugin " + info.name +
@@ -43,32 +43,32 @@ void HostState::init(const std::string& config) {
     if (schema.HasParseError() || !schema.IsObject()) {
       throw LoaderError(codes::kConfig, "error in plugin " + info.name + ": get_init_schema did not return a json object");
     }
-    if (config_.empty()) config_ = "{}";
+    if (m_config.empty()) m_config = "{}";
     rapidjson::Document conf;
-    conf.Parse<rapidjson::kParseCommentsFlag>(config_.c_str());
+    conf.Parse<rapidjson::kParseCommentsFlag>(m_config.c_str());
     if (conf.HasParseError()) {
       throw LoaderError(codes::kConfig, "error in plugin " + info.name + ": init config is not a valid json");
     }
   }
 
   falco_abi::InitInput in{};
-  in.config = config_.c_str();
+  in.config = m_config.c_str();
   in.owner = owner();
   in.get_owner_last_error = &HostState::ownerLastError;
   in.tables = nullptr;
   in.log_fn = &HostState::logThunk;
 
-  std::lock_guard<std::mutex> lock(callMutex_);
-  lib_->stateCreated();
-  counted_ = true;
+  std::lock_guard<std::mutex> lock(m_callMutex);
+  m_lib->stateCreated();
+  m_counted = true;
   falco_abi::Rc rc = SS_PLUGIN_FAILURE;  // a plugin that forgets *rc fails
-  handle_ = api_.init(&in, &rc);
-  if (rc != SS_PLUGIN_SUCCESS || !handle_) {
+  m_handle = m_api.init(&in, &rc);
+  if (rc != SS_PLUGIN_SUCCESS || !m_handle) {
     std::string why;
     if (rc == SS_PLUGIN_SUCCESS) {
       why = "init returned SUCCESS without a state";
-    } else if (handle_) {
-      why = fromPluginString(api_.get_last_error(handle_));
+    } else if (m_handle) {
+      why = fromPluginString(m_api.get_last_error(m_handle));
     } else {
       why = "plugin handle or 'get_last_error' function not defined";
     }
@@ -78,88 +78,88 @@ void HostState::init(const std::string& config) {
 
   // libsinsp resolves the extraction type filter right after init.
   if (info.capabilities & kCapExtraction) {
-    if (api_.get_extract_event_types) {
+    if (m_api.get_extract_event_types) {
       uint32_t n = 0;
-      const uint16_t* types = api_.get_extract_event_types(&n, handle_);
+      const uint16_t* types = m_api.get_extract_event_types(&n, m_handle);
       if (types) {
         for (uint32_t i = 0; i < n; ++i) {
-          if (std::find(extractTypes_.begin(), extractTypes_.end(), types[i]) == extractTypes_.end()) {
-            extractTypes_.push_back(types[i]);
+          if (std::find(m_extractTypes.begin(), m_extractTypes.end(), types[i]) == m_extractTypes.end()) {
+            m_extractTypes.push_back(types[i]);
           }
         }
       }
     }
     const auto& sources = info.extractEventSources;
-    syscallCompatible_ = sources.empty() || std::find(sources.begin(), sources.end(), "syscall") != sources.end();
+    m_syscallCompatible = sources.empty() || std::find(sources.begin(), sources.end(), "syscall") != sources.end();
   }
 }
 
 bool HostState::acceptsEventType(uint16_t type) const {
-  if (!extractTypes_.empty()) return std::find(extractTypes_.begin(), extractTypes_.end(), type) != extractTypes_.end();
-  return syscallCompatible_ || type == SS_PLUGIN_EVENT_TYPE_PLUGIN;
+  if (!m_extractTypes.empty()) return std::find(m_extractTypes.begin(), m_extractTypes.end(), type) != m_extractTypes.end();
+  return m_syscallCompatible || type == SS_PLUGIN_EVENT_TYPE_PLUGIN;
 }
 
 void HostState::destroy() {
   const int open = openInstances();
   if (open > 0) {
-    throw LoaderError(codes::kState, "cannot destroy plugin " + lib_->info().name + " state: " +
+    throw LoaderError(codes::kState, "cannot destroy plugin " + m_lib->info().name + " state: " +
                                          std::to_string(open) + " instance(s) still open; close them first");
   }
-  std::lock_guard<std::mutex> lock(callMutex_);
+  std::lock_guard<std::mutex> lock(m_callMutex);
   destroyLocked();
 }
 
 void HostState::destroyLocked() {
-  if (handle_) {
-    api_.destroy(handle_);
-    handle_ = nullptr;
+  if (m_handle) {
+    m_api.destroy(m_handle);
+    m_handle = nullptr;
   }
-  if (counted_) {
-    counted_ = false;
-    lib_->stateDestroyed();
+  if (m_counted) {
+    m_counted = false;
+    m_lib->stateDestroyed();
   }
 }
 
 const char* HostState::ownerLastError(falco_abi::OwnerHandle* o) {
   auto* self = reinterpret_cast<HostState*>(o);
-  return self->ownerLastError_.empty() ? nullptr : self->ownerLastError_.c_str();
+  return self->m_ownerLastError.empty() ? nullptr : self->m_ownerLastError.c_str();
 }
 
 void HostState::logThunk(falco_abi::OwnerHandle* o, const char* component, const char* msg, int32_t severity) {
   auto* self = reinterpret_cast<HostState*>(o);
-  LogEntry e{component ? std::string(component) : self->lib_->info().name, msg ? std::string(msg) : std::string(),
+  LogEntry e{component ? std::string(component) : self->m_lib->info().name, msg ? std::string(msg) : std::string(),
              severity};
-  std::lock_guard<std::mutex> lock(self->logMutex_);
-  if (self->logs_.size() >= kMaxQueuedLogs) {
-    self->logs_.pop_front();
-    ++self->droppedLogs_;
+  std::lock_guard<std::mutex> lock(self->m_logMutex);
+  if (self->m_logs.size() >= kMaxQueuedLogs) {
+    self->m_logs.pop_front();
+    ++self->m_droppedLogs;
   }
-  self->logs_.push_back(std::move(e));
+  self->m_logs.push_back(std::move(e));
 }
 
 std::vector<LogEntry> HostState::drainLogs() {
-  std::lock_guard<std::mutex> lock(logMutex_);
+  std::lock_guard<std::mutex> lock(m_logMutex);
   std::vector<LogEntry> out;
-  out.reserve(logs_.size() + 1);
-  if (droppedLogs_ > 0) {
-    out.push_back({"loader", std::to_string(droppedLogs_) + " log message(s) dropped (queue full)", 4});
-    droppedLogs_ = 0;
+  out.reserve(m_logs.size() + 1);
+  if (m_droppedLogs > 0) {
+    out.push_back({"loader", std::to_string(m_droppedLogs) + " log message(s) dropped (queue full)", 4});
+    m_droppedLogs = 0;
   }
-  for (auto& e : logs_) out.push_back(std::move(e));
-  logs_.clear();
+  for (auto& e : m_logs) out.push_back(std::move(e));
+  m_logs.clear();
   return out;
 }
 
 std::vector<MetricSample> HostState::metrics() {
   ensureAlive();
   std::vector<MetricSample> out;
-  if (!api_.get_metrics) return out;
+  if (!m_api.get_metrics) return out;
   uint32_t n = 0;
-  const falco_abi::Metric* m = api_.get_metrics(handle_, &n);
+  const falco_abi::Metric* m = m_api.get_metrics(m_handle, &n);
   if (!m) return out;
   for (uint32_t i = 0; i < n; ++i) {
     MetricSample s;
-    s.name = lib_->info().name + "." + fromPluginString(m[i].name);
+    s.name = m_lib->info().name + "." + fromPluginString(m[i].name);
     s.type = m[i].type;
     s.valueType = m[i].value_type;
     s.value = m[i].value;
@@ -168,22 +168,22 @@ std::vector<MetricSample> HostState::metrics() {
   return out;
 }
 
-std::string HostState::lastErrorLocked() const { return fromPluginString(api_.get_last_error(handle_)); }
+std::string HostState::lastErrorLocked() const { return fromPluginString(m_api.get_last_error(m_handle)); }
 
 std::string HostState::lastError() {
-  std::lock_guard<std::mutex> lock(callMutex_);
+  std::lock_guard<std::mutex> lock(m_callMutex);
   ensureAlive();
   return lastErrorLocked();
 }
 
 std::vector<OpenParam> HostState::listOpenParams() {
-  std::lock_guard<std::mutex> lock(callMutex_);
+  std::lock_guard<std::mutex> lock(m_callMutex);
   ensureAlive();
   std::vector<OpenParam> out;
-  if (!api_.list_open_params) return out;
-  const std::string prefix = "error in plugin " + lib_->info().name + ": ";
+  if (!m_api.list_open_params) return out;
+  const std::string prefix = "error in plugin " + m_lib->info().name + ": ";
   falco_abi::Rc rc = SS_PLUGIN_FAILURE;
-  const std::string json = fromPluginString(api_.list_open_params(handle_, &rc));
+  const std::string json = fromPluginString(m_api.list_open_params(m_handle, &rc));
   if (rc != SS_PLUGIN_SUCCESS) {
     throw LoaderError(codes::kOpenParams, prefix + "list_open_params has error " + lastErrorLocked());
   }
@@ -213,7 +213,7 @@ EventText HostState::eventToString(const falco_abi::Event* evt, size_t size, uin
   if (!problem.empty()) throw LoaderError(codes::kEvent, "invalid event record: " + problem);
   uint32_t pluginId = 0;
   if (evt->type == SS_PLUGIN_EVENT_TYPE_PLUGIN) std::memcpy(&pluginId, bytes + SS_PLUGIN_EVENT_PLUGIN_ID_OFFSET, 4);
-  if (evt->type != SS_PLUGIN_EVENT_TYPE_PLUGIN || pluginId != lib_->info().id) {
+  if (evt->type != SS_PLUGIN_EVENT_TYPE_PLUGIN || pluginId != m_lib->info().id) {
     throw LoaderError(codes::kEvent, "can't format unknown non-plugin event to string");
   }
   uint32_t datalen = 0;
@@ -222,11 +222,11 @@ EventText HostState::eventToString(const falco_abi::Event* evt, size_t size, uin
 
   EventText out{std::string(), true};
   {
-    std::lock_guard<std::mutex> lock(callMutex_);
+    std::lock_guard<std::mutex> lock(m_callMutex);
     ensureAlive();
-    if (api_.event_to_string) {
-      falco_abi::EventInput in{evt, evtnum, evtsrc_.c_str()};
-      out.text = fromPluginString(api_.event_to_string(handle_, &in));
+    if (m_api.event_to_string) {
+      falco_abi::EventInput in{evt, evtnum, m_evtsrc.c_str()};
+      out.text = fromPluginString(m_api.event_to_string(m_handle, &in));
     }
   }
   if (!out.text.empty()) return out;

@@ -57,13 +57,13 @@ class HostState {
   void init(const std::string& config);
   // Throws ERR_PLUGIN_STATE while instances are open. Idempotent.
   void destroy();
-  bool destroyed() const { return handle_ == nullptr; }
+  bool destroyed() const { return m_handle == nullptr; }
   void ensureAlive() const;
 
-  const PluginLibrary& library() const { return *lib_; }
-  const std::shared_ptr<PluginLibrary>& libraryPtr() const { return lib_; }
-  const std::string& configPassed() const { return config_; }
-  const std::vector<uint16_t>& extractEventTypes() const { return extractTypes_; }
+  const PluginLibrary& library() const { return *m_lib; }
+  const std::shared_ptr<PluginLibrary>& libraryPtr() const { return m_lib; }
+  const std::string& configPassed() const { return m_config; }
+  const std::vector<uint16_t>& extractEventTypes() const { return m_extractTypes; }
   // The resolved type filter: libsinsp only extracts from events whose type is in it.
   bool acceptsEventType(uint16_t type) const;
 
@@ -82,8 +82,8 @@ class HostState {
   falco_abi::Rc extract(const falco_abi::Event* evt, uint64_t evtnum, const FieldRequest* reqs, size_t count,
                         OnResult&& onResult);
 
-  uint64_t nextEvtnum() { return evtnum_.fetch_add(1) + 1; }
-  int openInstances() const { return openInstances_.load(); }
+  uint64_t nextEvtnum() { return m_evtnum.fetch_add(1) + 1; }
+  int openInstances() const { return m_openInstances.load(); }
 
  private:
   friend class HostInstance;
@@ -95,35 +95,35 @@ class HostState {
   std::string lastErrorLocked() const;
   void destroyLocked();
 
-  std::shared_ptr<PluginLibrary> lib_;
-  const falco_abi::Api& api_;
-  falco_abi::PluginHandle* handle_ = nullptr;
-  bool counted_ = false;
-  std::string config_;
-  std::string evtsrc_;
-  std::string ownerLastError_;
-  std::vector<uint16_t> extractTypes_;
-  bool syscallCompatible_ = false;
+  std::shared_ptr<PluginLibrary> m_lib;
+  const falco_abi::Api& m_api;
+  falco_abi::PluginHandle* m_handle = nullptr;
+  bool m_counted = false;
+  std::string m_config;
+  std::string m_evtsrc;
+  std::string m_ownerLastError;
+  std::vector<uint16_t> m_extractTypes;
+  bool m_syscallCompatible = false;
 
   // Serialises plugin calls on this state (Falco makes them from one thread
   // per source); get_metrics deliberately bypasses it, as Falco's webserver does.
-  std::mutex callMutex_;
+  std::mutex m_callMutex;
 
-  std::mutex logMutex_;
-  std::deque<LogEntry> logs_;
-  uint64_t droppedLogs_ = 0;
+  std::mutex m_logMutex;
+  std::deque<LogEntry> m_logs;
+  uint64_t m_droppedLogs = 0;
 
-  std::atomic<int> openInstances_{0};
-  std::atomic<uint64_t> evtnum_{0};
+  std::atomic<int> m_openInstances{0};
+  std::atomic<uint64_t> m_evtnum{0};
 };
 
 template <typename OnResult>
 falco_abi::Rc HostState::extract(const falco_abi::Event* evt, uint64_t evtnum, const FieldRequest* reqs, size_t count,
                                  OnResult&& onResult) {
-  std::lock_guard<std::mutex> lock(callMutex_);
+  std::lock_guard<std::mutex> lock(m_callMutex);
   ensureAlive();
-  if (!api_.extract_fields) {
-    throw LoaderError(codes::kExtract, "plugin " + lib_->info().name + " has no field extraction capability");
+  if (!m_api.extract_fields) {
+    throw LoaderError(codes::kExtract, "plugin " + m_lib->info().name + " has no field extraction capability");
   }
   falco_abi::ExtractField single{};  // the common case, without an allocation per call
   std::vector<falco_abi::ExtractField> several(count > 1 ? count : 0);
@@ -140,7 +140,7 @@ falco_abi::Rc HostState::extract(const falco_abi::Event* evt, uint64_t evtnum, c
     field.flist = req.field->isList ? 1 : 0;
   }
 
-  falco_abi::EventInput input{evt, evtnum, evtsrc_.c_str()};
+  falco_abi::EventInput input{evt, evtnum, m_evtsrc.c_str()};
   falco_abi::ExtractValueOffsets offsets{nullptr, nullptr};
   falco_abi::FieldExtractInput in{};
   in.owner = owner();
@@ -149,7 +149,7 @@ falco_abi::Rc HostState::extract(const falco_abi::Event* evt, uint64_t evtnum, c
   in.fields = fields;
   in.table_reader_ext = nullptr;
   in.value_offsets = &offsets;
-  const falco_abi::Rc rc = api_.extract_fields(handle_, &input, &in);
+  const falco_abi::Rc rc = m_api.extract_fields(m_handle, &input, &in);
   onResult(rc, static_cast<const falco_abi::ExtractField*>(fields));
   return rc;
 }

@@ -145,10 +145,9 @@ bool EngineSupervisor::fill_batch(std::string& error) {
     const bool waiting = m_frames.events().empty() && !m_frames.ended() && step == FrameBatch::Step::Continue;
     if (waiting && m_exited) {
         if (!restart_engine(error)) {
-            error = error_message(ErrorCode::EngineExited, "the engine " + m_exit_reason +
-                                                               " and could not be restarted " +
-                                                               std::to_string(kMaxFailedRestarts) +
-                                                               " times; last error: " + error);
+            error = error_message(ErrorCode::EngineExited,
+                                  "the engine " + m_exit_reason + " and could not be restarted " +
+                                      std::to_string(kMaxFailedRestarts) + " times; last error: " + error);
             return false;
         }
     } else if (waiting) {

@@ -68,9 +68,7 @@ static_assert(error_codes_in_order(), "kErrorCodes rows in ErrorCode order");
 constexpr const ErrorCodeInfo& error_info(ErrorCode code) { return kErrorCodes[static_cast<size_t>(code)]; }
 
 // "ERR_…: message", the form in which every failure and coded warning reaches Falco.
-inline std::string error_message(const std::string& code, const std::string& message) {
-    return code + ": " + message;
-}
+inline std::string error_message(const std::string& code, const std::string& message) { return code + ": " + message; }
 inline std::string error_message(ErrorCode code, const std::string& message) {
     return error_message(error_info(code).name, message);
 }

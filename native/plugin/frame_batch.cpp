@@ -29,10 +29,10 @@ FrameBatch::Step FrameBatch::collect(std::string& error) {
         FrameReader::Next next = m_reader.next(f, problem);
         if (next == FrameReader::Next::NeedMore) return Step::Continue;
         if (next == FrameReader::Next::Invalid) {
-            error = error_message(ErrorCode::Protocol, std::string("the engine sent an invalid frame: ") +
-                                                           frame::describe(problem) + " (type " +
-                                                           std::to_string(f.header.type) + ", len " +
-                                                           std::to_string(f.header.len) + ")");
+            error =
+                error_message(ErrorCode::Protocol,
+                              std::string("the engine sent an invalid frame: ") + frame::describe(problem) + " (type " +
+                                  std::to_string(f.header.type) + ", len " + std::to_string(f.header.len) + ")");
             return Step::Failed;
         }
         if (f.header.type == uint16_t(frame::Type::Event)) {

@@ -9,8 +9,8 @@ ss_plugin_metric* Metrics::snapshot(uint32_t* count) {
         const MetricInfo& info = kMetrics[i];
         ss_plugin_metric& m = m_snapshot[i];
         m.name = info.name;
-        m.type = info.kind == MetricKind::Counter ? SS_PLUGIN_METRIC_TYPE_MONOTONIC
-                                                  : SS_PLUGIN_METRIC_TYPE_NON_MONOTONIC;
+        m.type =
+            info.kind == MetricKind::Counter ? SS_PLUGIN_METRIC_TYPE_MONOTONIC : SS_PLUGIN_METRIC_TYPE_NON_MONOTONIC;
         m.value_type = SS_PLUGIN_METRIC_VALUE_TYPE_U64;
         m.value.u64 = m_values[i].load(std::memory_order_relaxed);
     }

@@ -13,6 +13,8 @@
 
 #define DOCKER_PLUGIN_EXPORT extern "C" __attribute__((visibility("default")))
 
+using docker_plugin::error_message;
+using docker_plugin::ErrorCode;
 using docker_plugin::Instance;
 using docker_plugin::Plugin;
 
@@ -31,11 +33,9 @@ void record_exception(ss_plugin_t* s, const char* where) noexcept {
             throw;
         } catch (const std::exception& e) {
             what = e.what();
-        } catch (...) {
-        }
-        if (s) as_plugin(s)->set_error(docker_plugin::error_message(docker_plugin::ErrorCode::Internal, std::string(where) + ": " + what));
-    } catch (...) {
-    }
+        } catch (...) {}
+        if (s) as_plugin(s)->set_error(error_message(ErrorCode::Internal, std::string(where) + ": " + what));
+    } catch (...) {}
 }
 
 }  // namespace
@@ -97,8 +97,7 @@ DOCKER_PLUGIN_EXPORT ss_instance_t* plugin_open(ss_plugin_t* s, const char* para
 DOCKER_PLUGIN_EXPORT void plugin_close(ss_plugin_t*, ss_instance_t* i) {
     try {
         delete as_instance(i);
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 
 DOCKER_PLUGIN_EXPORT ss_plugin_rc plugin_next_batch(ss_plugin_t* s, ss_instance_t* i, uint32_t* nevts,

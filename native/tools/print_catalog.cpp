@@ -42,8 +42,7 @@ int main() {
     for (const MetricInfo& m : kMetrics) {
         if (&m != kMetrics) out += ",";
         out += "{\"name\":" + json_string(m.name) + ",\"kind\":\"" +
-               (m.kind == MetricKind::Counter ? "counter" : "gauge") + "\",\"meaning\":" + json_string(m.meaning) +
-               "}";
+               (m.kind == MetricKind::Counter ? "counter" : "gauge") + "\",\"meaning\":" + json_string(m.meaning) + "}";
     }
     out += "]}\n";
     std::fputs(out.c_str(), stdout);

@@ -4,7 +4,7 @@
 # Idempotent: safe to run again.
 set -euo pipefail
 
-packages=(docker.io podman busybox-static rapidjson-dev g++ make python3 clang libclang-rt-14-dev openssl)
+packages=(docker.io podman busybox-static rapidjson-dev g++ make python3 clang libclang-rt-14-dev clang-format openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

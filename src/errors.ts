@@ -2,27 +2,35 @@
 // plugin (ERROR frames, log lines) and ends up in Falco's log, so codes never change meaning; messages
 // name the bad value and say what to do about it.
 
-export type ErrorCode =
-  | 'ERR_START_REQUEST'
-  | 'ERR_CONFIG_INVALID'
-  | 'ERR_OPEN_PARAMS'
-  | 'ERR_SOCKET_MISSING'
-  | 'ERR_SOCKET_PERMISSION'
-  | 'ERR_DAEMON_DOWN'
-  | 'ERR_DAEMON_HTTP'
-  | 'ERR_DAEMON_UNREACHABLE'
-  | 'ERR_TLS_CONFIG'
-  | 'ERR_TLS_VERIFY'
-  | 'ERR_TLS_HANDSHAKE'
-  | 'ERR_TLS_MISMATCH'
-  | 'ERR_FILE'
-  | 'ERR_STREAM'
-  | 'ERR_EVENT_MALFORMED'
-  | 'ERR_EVENT_OVERSIZED'
-  | 'ERR_EVENTS_LOST'
-  | 'ERR_EVENTS_DROPPED'
-  | 'ERR_OUTPUT'
-  | 'ERR_INTERNAL';
+/**
+ * Every code the engine reports, declared once: whether it is only logged (the engine goes on) or fails
+ * the capture, and what it means for users. README's Errors table is generated from this record and the
+ * library's own codes (native/plugin/error_codes.h) by `npm run docs`; a code both use has one meaning.
+ */
+export const ERROR_CODES = {
+  ERR_CONFIG_INVALID: { logOnly: false, meaning: '`init_config` breaks the schema; the message names every problem, its key, the rule and the value' },
+  ERR_OPEN_PARAMS: { logOnly: false, meaning: '`open_params` is not a form listed above' },
+  ERR_SOCKET_MISSING: { logOnly: false, meaning: 'the socket file does not exist' },
+  ERR_SOCKET_PERMISSION: { logOnly: false, meaning: 'Falco may not open the socket' },
+  ERR_DAEMON_DOWN: { logOnly: false, meaning: 'nothing listens on the socket (dockerd stopped)' },
+  ERR_DAEMON_HTTP: { logOnly: false, meaning: 'the daemon answered with an HTTP error; its message is included' },
+  ERR_DAEMON_UNREACHABLE: { logOnly: false, meaning: 'the daemon did not answer in time (`openTimeoutMs`)' },
+  ERR_TLS_CONFIG: { logOnly: false, meaning: 'a TLS certificate, key or CA file is missing or unreadable; the message names it and where its path came from' },
+  ERR_TLS_VERIFY: { logOnly: false, meaning: "the daemon's certificate is not signed by the CA, or not for that host name" },
+  ERR_TLS_HANDSHAKE: { logOnly: false, meaning: 'the daemon refused the TLS handshake (e.g. it requires a client certificate)' },
+  ERR_TLS_MISMATCH: { logOnly: false, meaning: 'TLS spoken to a plain-HTTP daemon, or the reverse' },
+  ERR_FILE: { logOnly: false, meaning: 'the file of a `file://` replay is missing, unreadable or not a regular file; the message names it' },
+  ERR_STREAM: { logOnly: true, meaning: 'an established event stream broke (reset, aborted); the engine reconnects and resumes' },
+  ERR_EVENTS_LOST: { logOnly: true, meaning: 'after a reconnect, older events may have been evicted by the daemon before the engine got back' },
+  ERR_EVENTS_DROPPED: { logOnly: true, meaning: "Falco is so far behind that the engine's buffer is full: events are dropped and counted" },
+  ERR_EVENT_MALFORMED: { logOnly: true, meaning: 'a line from the daemon is not a Docker event: dropped and counted' },
+  ERR_EVENT_OVERSIZED: { logOnly: true, meaning: 'a line from the daemon is larger than `maxEventBytes`: dropped and counted' },
+  ERR_START_REQUEST: { logOnly: false, meaning: "the library's start request is missing, not JSON or not the engine's protocol: the library and the engine disagree; please report it with the message" },
+  ERR_OUTPUT: { logOnly: false, meaning: 'the engine cannot write to the library (its frame pipe is missing or broke)' },
+  ERR_INTERNAL: { logOnly: false, meaning: 'a bug in the library or the engine: please report it with the message' },
+} as const satisfies Record<string, { readonly logOnly: boolean; readonly meaning: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
 
 export class EngineError extends Error {
   readonly code: ErrorCode;

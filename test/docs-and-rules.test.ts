@@ -1,11 +1,15 @@
 // What users read and load stays true to the code: README's generated tables,
 // the rules' fields, and the example falco.yaml.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import { README, regenerate } from '../scripts/docs';
+import { Plugin } from '../native/loader/index';
+import { errorRows, libraryCatalog, README, regenerate } from '../scripts/docs';
+import { ERROR_CODES } from '../src/errors';
 import { loadPlugin } from './support/docker-plugin';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -15,6 +19,38 @@ describe('documentation and rules', () => {
   it('README.md tables match the schema and the field table (run `npm run docs` after changing either)', () => {
     const readme = fs.readFileSync(README, 'utf8');
     assert.equal(readme, regenerate(readme));
+  });
+
+  it('a code both the library and the engine report has one meaning, and README lists every code once', () => {
+    const catalog = libraryCatalog();
+    const engine = ERROR_CODES as Record<string, { logOnly: boolean; meaning: string }>;
+    const shared = catalog.errors.filter((e) => e.code in engine);
+    assert.ok(shared.some((e) => e.code === 'ERR_CONFIG_INVALID') && shared.some((e) => e.code === 'ERR_INTERNAL'));
+    for (const e of shared) {
+      assert.deepEqual({ logOnly: e.kind === 'log', meaning: e.meaning }, engine[e.code], `${e.code}: native/plugin/error_codes.h vs src/errors.ts`);
+    }
+    const [first] = shared;
+    assert.ok(first);
+    const drifted = { ...catalog, errors: catalog.errors.map((e) => (e === first ? { ...e, meaning: `${e.meaning}!` } : e)) };
+    assert.throws(() => errorRows(drifted), new RegExp(`${first.code} differs`));
+
+    const table = /<!-- errors:begin[^>]*-->\n([\s\S]*?)<!-- errors:end -->/.exec(fs.readFileSync(README, 'utf8'))?.[1] ?? '';
+    const listed = [...table.matchAll(/^\| `(ERR_[A-Z_]+)`/gm)].map((m) => m[1]);
+    const all = new Set([...Object.keys(engine), ...catalog.errors.map((e) => e.code)]);
+    assert.deepEqual([...listed].sort(), [...all].sort());
+  });
+
+  it("README's metrics are the library's, with the kinds it gives Falco", () => {
+    const plugin = loadPlugin();
+    const state = plugin.init('{}');
+    const metrics = state.metrics();
+    state.destroy();
+    plugin.unload();
+    const kinds = { counter: 'monotonic', gauge: 'non_monotonic' };
+    assert.deepEqual(
+      metrics.map((m) => [m.name, m.type]),
+      libraryCatalog().metrics.map((m) => [`docker.${m.name}`, kinds[m.kind]]),
+    );
   });
 
   it('every docker.* field named in the rules exists in the plugin', () => {
@@ -75,5 +111,34 @@ describe('documentation and rules', () => {
     const version = plugin.info.version;
     plugin.unload();
     assert.equal(version, (JSON.parse(read('package.json')) as { version: string }).version);
+
+    // A new version in package.json rebuilds the library (its version object alone), and only a new one:
+    // built into a copy of build/ with a package.json of another version.
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'docker-version-'));
+    try {
+      for (const entry of ['obj', 'gen', 'libdocker.so']) {
+        fs.cpSync(path.join(ROOT, 'build', entry), path.join(out, entry), { recursive: true, preserveTimestamps: true });
+      }
+      const packageJson = path.join(out, 'package.json');
+      fs.writeFileSync(packageJson, JSON.stringify({ version: '9.8.7-rebuilt' }));
+      const library = path.join(out, 'libdocker.so');
+      const make = (): void => {
+        execFileSync('make', ['-s', '-C', path.join(ROOT, 'native'), `OUT=${out}`, `PACKAGE_JSON=${packageJson}`, library]);
+      };
+      const mtimes = (): Map<string, number> =>
+        new Map(fs.readdirSync(path.join(out, 'obj')).map((f) => [f, fs.statSync(path.join(out, 'obj', f)).mtimeMs]));
+      const before = mtimes();
+      make();
+      const after = mtimes();
+      assert.deepEqual([...after].filter(([f, t]) => before.get(f) !== t).map(([f]) => f), ['version.o']);
+      const rebuilt = new Plugin(library);
+      assert.equal(rebuilt.info.version, '9.8.7-rebuilt');
+      rebuilt.unload();
+      const linked = fs.statSync(library).mtimeMs;
+      make();
+      assert.equal(fs.statSync(library).mtimeMs, linked, 'the same version again relinks nothing');
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   });
 });

@@ -24,18 +24,20 @@ extern "C" {
 #define SS_PLUGIN_API_VERSION_PATCH 0
 #define SS_PLUGIN_ABI_STR_(x) #x
 #define SS_PLUGIN_ABI_STR(x) SS_PLUGIN_ABI_STR_(x)
+/* clang-format off */
 #define SS_PLUGIN_API_VERSION                                                                     \
     SS_PLUGIN_ABI_STR(SS_PLUGIN_API_VERSION_MAJOR) "." SS_PLUGIN_ABI_STR(SS_PLUGIN_API_VERSION_MINOR) \
     "." SS_PLUGIN_ABI_STR(SS_PLUGIN_API_VERSION_PATCH) /* "3.12.0" */
+/* clang-format on */
 
 /* Longest error text the host copies from get_last_error (PLUGIN_MAX_ERRLEN). */
 #define SS_PLUGIN_MAX_ERRLEN 1024
 
 /* Opaque handles. */
-typedef struct ss_plugin_t ss_plugin_t;             /* plugin state, from init */
-typedef struct ss_instance_t ss_instance_t;         /* open capture, from open */
-typedef struct ss_plugin_owner_t ss_plugin_owner_t; /* host object passed back to host callbacks */
-typedef struct ss_plugin_init_tables_input ss_plugin_init_tables_input;             /* table API, unused */
+typedef struct ss_plugin_t ss_plugin_t;                                 /* plugin state, from init */
+typedef struct ss_instance_t ss_instance_t;                             /* open capture, from open */
+typedef struct ss_plugin_owner_t ss_plugin_owner_t;                     /* host object passed back to host callbacks */
+typedef struct ss_plugin_init_tables_input ss_plugin_init_tables_input; /* table API, unused */
 typedef struct ss_plugin_table_reader_vtable_ext ss_plugin_table_reader_vtable_ext; /* table API, unused */
 
 /* Enums are int-sized in the ABI; these typedefs carry the values below. */
@@ -209,8 +211,7 @@ typedef struct ss_plugin_metric {
 #else /* C99: an array type of negative size fails the build */
 #define SS_PLUGIN_ABI_CAT_(a, b) a##b
 #define SS_PLUGIN_ABI_CAT(a, b) SS_PLUGIN_ABI_CAT_(a, b)
-#define SS_PLUGIN_ABI_CHECK(cond, what) \
-    typedef char SS_PLUGIN_ABI_CAT(ss_plugin_abi_check_, __LINE__)[(cond) ? 1 : -1]
+#define SS_PLUGIN_ABI_CHECK(cond, what) typedef char SS_PLUGIN_ABI_CAT(ss_plugin_abi_check_, __LINE__)[(cond) ? 1 : -1]
 #endif
 #define SS_PLUGIN_ABI_SIZE(type, size) SS_PLUGIN_ABI_CHECK(sizeof(type) == (size), #type " is " #size " bytes")
 #define SS_PLUGIN_ABI_OFFSET(type, member, off) \

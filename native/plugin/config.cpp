@@ -82,8 +82,10 @@ void normalize_like_javascript(Value& v, Allocator& a) {
     for (auto& m : v.GetObject()) {
         normalize_like_javascript(m.value, a);
         auto same = std::find_if(members.begin(), members.end(), [&](const auto& p) { return p.first == m.name; });
-        if (same != members.end()) same->second = m.value;
-        else members.emplace_back(std::move(m.name), std::move(m.value));
+        if (same != members.end())
+            same->second = m.value;
+        else
+            members.emplace_back(std::move(m.name), std::move(m.value));
     }
     std::stable_sort(members.begin(), members.end(), [](const auto& x, const auto& y) {
         const auto ix = array_index(x.first), iy = array_index(y.first);
@@ -104,8 +106,10 @@ void integral_doubles_to_integers(Value& v) {
         for (auto& e : v.GetArray()) integral_doubles_to_integers(e);
     else if (v.IsDouble() && std::trunc(v.GetDouble()) == v.GetDouble()) {
         const double d = v.GetDouble();
-        if (d < 0) v.SetInt64(d < -std::ldexp(1.0, 63) ? INT64_MIN : int64_t(d));
-        else v.SetUint64(d >= std::ldexp(1.0, 64) ? UINT64_MAX : uint64_t(d));
+        if (d < 0)
+            v.SetInt64(d < -std::ldexp(1.0, 63) ? INT64_MIN : int64_t(d));
+        else
+            v.SetUint64(d >= std::ldexp(1.0, 64) ? UINT64_MAX : uint64_t(d));
     }
 }
 
@@ -199,7 +203,8 @@ void read_settings(const Value& config, const Value& properties, Config& out) {
     out.max_event_bytes = number_or_default(config, properties, "maxEventBytes");
     out.state_max_age_sec = number_or_default(config, properties, "stateMaxAgeSec");
     const auto state_dir = config.FindMember("stateDir");
-    out.state_dir = (state_dir != config.MemberEnd() ? state_dir->value : properties["stateDir"]["default"]).GetString();
+    out.state_dir =
+        (state_dir != config.MemberEnd() ? state_dir->value : properties["stateDir"]["default"]).GetString();
     out.uses_deprecated_flush_interval = config.HasMember("flushInterval") || config.HasMember("flushinterval");
 }
 

@@ -36,9 +36,7 @@ void DockerEvent::parse(const uint8_t* data, size_t len) {
     }
 }
 
-const char* DockerEvent::top(const char* key) const {
-    return m_valid ? string_member(m_doc, key) : nullptr;
-}
+const char* DockerEvent::top(const char* key) const { return m_valid ? string_member(m_doc, key) : nullptr; }
 
 const char* DockerEvent::attribute(const char* key) const {
     return m_attributes ? string_member(*m_attributes, key) : nullptr;

@@ -159,8 +159,7 @@ std::string EngineProcess::stop(int grace_ms) {
         if (!reaped) {
             kill(m_pid, SIGKILL);
             int status = 0;
-            while (waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
-            }
+            while (waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {}
             how = describe_status(status) + " (killed after " + std::to_string(grace_ms) + " ms)";
             m_pid = -1;
         }

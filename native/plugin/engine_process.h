@@ -22,16 +22,14 @@ public:
     int frames_fd() const { return m_frames_fd; }
     int log_fd() const { return m_log_fd; }
     int stats_fd() const { return m_stats_fd; }
-    pid_t pid() const { return m_pid; }
 
     // Asks the engine to stop (EOF on its stdin), waits up to grace_ms, then
     // kills it; always reaps. Returns a description of how it ended.
     std::string stop(int grace_ms);
 
+private:
     // Non-blocking: if the engine has exited, reaps it and describes how.
     bool try_reap(std::string& how);
-
-private:
     static std::string describe_status(int status);
 
     pid_t m_pid = -1;

@@ -21,32 +21,32 @@ const FieldInfo kFields[] = {
      "Type of the object (container, image, volume, network, daemon, plugin, node, service, secret, config)"},
     {FieldId::Action, "docker.action", T::String, S::TopLevel, "Action", "Action",
      "Action of the event (create, start, die, destroy, connect, exec_start: <cmd>, ...)"},
-    {FieldId::StackNamespace, "docker.stack.namespace", T::String, S::Attribute,
-     "com.docker.stack.namespace", "Stack Namespace", "Stack namespace (attribute com.docker.stack.namespace)"},
+    {FieldId::StackNamespace, "docker.stack.namespace", T::String, S::Attribute, "com.docker.stack.namespace",
+     "Stack Namespace", "Stack namespace (attribute com.docker.stack.namespace)"},
     {FieldId::NodeId, "docker.node.id", T::String, S::Attribute, "com.docker.swarm.node.id", "Swarm Node ID",
      "Swarm node ID (attribute com.docker.swarm.node.id)"},
     {FieldId::SwarmTask, "docker.swarm.task", T::String, S::Attribute, "com.docker.swarm.task", "Swarm Task",
      "Swarm task (attribute com.docker.swarm.task)"},
-    {FieldId::SwarmTaskId, "docker.swarm.taskid", T::String, S::Attribute, "com.docker.swarm.task.id",
-     "Swarm Task ID", "Swarm task ID (attribute com.docker.swarm.task.id)"},
+    {FieldId::SwarmTaskId, "docker.swarm.taskid", T::String, S::Attribute, "com.docker.swarm.task.id", "Swarm Task ID",
+     "Swarm task ID (attribute com.docker.swarm.task.id)"},
     {FieldId::SwarmTaskName, "docker.swarm.taskname", T::String, S::Attribute, "com.docker.swarm.task.name",
      "Swarm Task Name", "Swarm task name (attribute com.docker.swarm.task.name)"},
-    {FieldId::SwarmServiceName, "docker.swarm.servicename", T::String, S::Attribute,
-     "com.docker.swarm.service.name", "Swarm Service Name", "Swarm service name (attribute com.docker.swarm.service.name)"},
+    {FieldId::SwarmServiceName, "docker.swarm.servicename", T::String, S::Attribute, "com.docker.swarm.service.name",
+     "Swarm Service Name", "Swarm service name (attribute com.docker.swarm.service.name)"},
     {FieldId::NodeStateNew, "docker.node.statenew", T::String, S::Attribute, "state.new", "Node New State",
      "New state of a swarm node (attribute state.new)"},
     {FieldId::NodeStateOld, "docker.node.stateold", T::String, S::Attribute, "state.old", "Node Old State",
      "Old state of a swarm node (attribute state.old)"},
-    {FieldId::AttrContainer, "docker.attributes.container", T::String, S::Attribute, "container",
-     "Attribute Container", "Container ID of a network event (attribute container)"},
+    {FieldId::AttrContainer, "docker.attributes.container", T::String, S::Attribute, "container", "Attribute Container",
+     "Container ID of a network event (attribute container)"},
     {FieldId::AttrImage, "docker.attributes.image", T::String, S::Attribute, "image", "Attribute Image",
      "Image of a container event (attribute image)"},
     {FieldId::AttrName, "docker.attributes.name", T::String, S::Attribute, "name", "Attribute Name",
      "Name of the container, image, network or volume (attribute name)"},
     {FieldId::AttrType, "docker.attributes.type", T::String, S::Attribute, "type", "Attribute Type",
      "Type attribute, e.g. the driver of a network (attribute type)"},
-    {FieldId::AttrExitCode, "docker.attributes.exitcode", T::String, S::Attribute, "exitCode",
-     "Attribute Exit Code", "Exit code of a container `die` event (attribute exitCode)"},
+    {FieldId::AttrExitCode, "docker.attributes.exitcode", T::String, S::Attribute, "exitCode", "Attribute Exit Code",
+     "Exit code of a container `die` event (attribute exitCode)"},
     {FieldId::AttrSignal, "docker.attributes.signal", T::String, S::Attribute, "signal", "Attribute Signal",
      "Signal number of a container `kill` event (attribute signal)"},
     {FieldId::Scope, "docker.scope", T::String, S::TopLevel, "scope", "Scope", "Scope of the event (local or swarm)"},
@@ -62,8 +62,6 @@ const FieldInfo kFields[] = {
 };
 
 static_assert(sizeof(kFields) / sizeof(kFields[0]) == kFieldCount, "one row per FieldId");
-
-const FieldInfo& field_info(FieldId id) { return kFields[static_cast<size_t>(id)]; }
 
 static const char* type_name(FieldType t) {
     switch (t) {

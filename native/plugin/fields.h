@@ -59,8 +59,6 @@ struct FieldInfo {
 extern const FieldInfo kFields[];
 constexpr size_t kFieldCount = static_cast<size_t>(FieldId::Count);
 
-const FieldInfo& field_info(FieldId id);
-
 // JSON array for plugin_get_fields.
 std::string fields_json();
 

@@ -33,7 +33,7 @@ std::string js_number(double value) {
 
 void append_js_string(std::string& out, const rapidjson::Value& s) {
     out += '"';
-    for (const char* p = s.GetString(), *end = p + s.GetStringLength(); p != end; ++p) {
+    for (const char *p = s.GetString(), *end = p + s.GetStringLength(); p != end; ++p) {
         const auto c = static_cast<unsigned char>(*p);
         switch (c) {
             case '"': out += "\\\""; break;
@@ -57,10 +57,14 @@ void append_js_string(std::string& out, const rapidjson::Value& s) {
 }
 
 void append_js_json(std::string& out, const rapidjson::Value& v) {
-    if (v.IsNull()) out += "null";
-    else if (v.IsBool()) out += v.GetBool() ? "true" : "false";
-    else if (v.IsNumber()) out += js_number(v.GetDouble());
-    else if (v.IsString()) append_js_string(out, v);
+    if (v.IsNull())
+        out += "null";
+    else if (v.IsBool())
+        out += v.GetBool() ? "true" : "false";
+    else if (v.IsNumber())
+        out += js_number(v.GetDouble());
+    else if (v.IsString())
+        append_js_string(out, v);
     else if (v.IsArray()) {
         out += '[';
         for (const auto& e : v.GetArray()) {

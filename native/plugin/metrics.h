@@ -1,5 +1,6 @@
-// Counters an operator needs, updated by the source thread and read by
-// get_metrics from any thread (Falco's Prometheus scrapes come on another one).
+// The plugin's metrics, declared once: the table below gives each its name, kind and meaning; the values
+// are updated by the source thread and read by get_metrics from any thread (Falco's Prometheus scrapes come
+// on another one). README's metrics table is generated from the table (`npm run docs`).
 //
 // Names read right after Falco's conversions: the metrics file writes plugins.docker.<name>; Prometheus
 // writes falcosecurity_plugins_docker_<name>_total for every plugin metric, gauges too, after removing
@@ -9,36 +10,105 @@
 
 #include "falco_plugin_abi.h"
 
+#include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <vector>
 
 namespace docker_plugin {
 
-struct Metrics {
-    std::atomic<uint64_t> events_delivered{0};
-    std::atomic<uint64_t> bytes_delivered{0};
-    std::atomic<uint64_t> batches{0};
-    std::atomic<uint64_t> idle_timeouts{0};
-    std::atomic<uint64_t> engine_starts{0};
-    std::atomic<uint64_t> engine_restarts{0};
-    std::atomic<uint64_t> errors{0};
-    std::atomic<uint64_t> event_delay_microseconds{0};
-    std::atomic<uint64_t> bytes_buffered{0};
-    std::atomic<uint64_t> engine_queued_events{0};
-    std::atomic<uint64_t> bytes_queued_in_engine{0};
-    std::atomic<uint64_t> engine_dropped_events{0};
-    std::atomic<uint64_t> engine_malformed_events{0};
-    std::atomic<uint64_t> engine_oversized_events{0};
-    std::atomic<uint64_t> engine_reconnects{0};
-    std::atomic<uint64_t> engine_replay_gaps{0};
-    std::atomic<uint64_t> engine_overflow_events{0};
+enum class Metric : uint32_t {
+    EventsDelivered,
+    BytesDelivered,
+    Batches,
+    IdleTimeouts,
+    EngineStarts,
+    EngineRestarts,
+    Errors,
+    EventDelayMicroseconds,
+    BytesBuffered,
+    EngineQueuedEvents,
+    BytesQueuedInEngine,
+    EngineDroppedEvents,
+    EngineMalformedEvents,
+    EngineOversizedEvents,
+    EngineReconnects,
+    EngineReplayGaps,
+    EngineOverflowEvents,
+    Count
+};
 
-    // Snapshot for plugin_get_metrics; valid until the next call.
+enum class MetricKind : uint8_t {
+    Counter,  // SS_PLUGIN_METRIC_TYPE_MONOTONIC
+    Gauge,    // SS_PLUGIN_METRIC_TYPE_NON_MONOTONIC
+};
+
+struct MetricInfo {
+    Metric id;
+    const char* name;
+    MetricKind kind;
+    const char* stats_key;  // the key of the engine's STATS frames that sets it; nullptr: counted by the library
+    const char* meaning;    // one line for users
+};
+
+inline constexpr MetricInfo kMetrics[] = {
+    {Metric::EventsDelivered, "events_delivered", MetricKind::Counter, nullptr, "events handed to Falco"},
+    {Metric::BytesDelivered, "bytes_delivered", MetricKind::Counter, nullptr, "bytes of those events' JSON"},
+    {Metric::Batches, "batches", MetricKind::Counter, nullptr, "`next_batch` calls that returned events"},
+    {Metric::IdleTimeouts, "idle_timeouts", MetricKind::Counter, nullptr,
+     "`next_batch` calls that found no event within `idleWaitMs`"},
+    {Metric::EngineStarts, "engine_starts", MetricKind::Counter, nullptr,
+     "engine processes started (one per capture, plus restarts)"},
+    {Metric::EngineRestarts, "engine_restarts", MetricKind::Counter, nullptr,
+     "engines restarted after they died while streaming"},
+    {Metric::Errors, "errors", MetricKind::Counter, nullptr, "failures reported to Falco (each is also in its log)"},
+    {Metric::EventDelayMicroseconds, "event_delay_microseconds", MetricKind::Counter, nullptr,
+     "sum, over the events handed to Falco, of the time from the daemon's `timeNano` to the hand-off: "
+     "`rate(…event_delay_microseconds_total) / rate(…events_delivered_total)` is the mean delay"},
+    {Metric::BytesBuffered, "bytes_buffered", MetricKind::Gauge, nullptr,
+     "bytes the plugin has read from the engine and not yet handed to Falco"},
+    {Metric::EngineQueuedEvents, "engine_queued_events", MetricKind::Gauge, "queuedEvents",
+     "events the engine holds while Falco is behind"},
+    {Metric::BytesQueuedInEngine, "bytes_queued_in_engine", MetricKind::Gauge, "queuedBytes",
+     "bytes of those events (bounded by `bufferBytes`)"},
+    {Metric::EngineDroppedEvents, "engine_dropped_events", MetricKind::Counter, "droppedEvents",
+     "events the engine dropped: malformed + oversized + overflow"},
+    {Metric::EngineMalformedEvents, "engine_malformed_events", MetricKind::Counter, "malformedEvents",
+     "lines from the daemon that are not a Docker event (logged)"},
+    {Metric::EngineOversizedEvents, "engine_oversized_events", MetricKind::Counter, "oversizedEvents",
+     "events larger than `maxEventBytes` (logged)"},
+    {Metric::EngineReconnects, "engine_reconnects", MetricKind::Counter, "reconnects", "reconnections to a daemon"},
+    {Metric::EngineReplayGaps, "engine_replay_gaps", MetricKind::Counter, "replayGaps",
+     "reconnects after which events may be missing because the daemon had evicted them from its 256-event "
+     "replay buffer (each is also logged as `ERR_EVENTS_LOST`)"},
+    {Metric::EngineOverflowEvents, "engine_overflow_events", MetricKind::Counter, "overflowEvents",
+     "events dropped because the engine's buffer was full (`ERR_EVENTS_DROPPED`)"},
+};
+
+constexpr size_t kMetricCount = static_cast<size_t>(Metric::Count);
+static_assert(sizeof(kMetrics) / sizeof(kMetrics[0]) == kMetricCount, "one row per Metric");
+
+constexpr bool metrics_in_order() {
+    for (size_t i = 0; i < kMetricCount; i++)
+        if (static_cast<size_t>(kMetrics[i].id) != i) return false;
+    return true;
+}
+static_assert(metrics_in_order(), "kMetrics rows in Metric order");
+
+class Metrics {
+public:
+    void add(Metric metric, uint64_t n = 1) { value(metric).fetch_add(n, std::memory_order_relaxed); }
+    void set(Metric metric, uint64_t v) { value(metric).store(v, std::memory_order_relaxed); }
+
+    // Snapshot for plugin_get_metrics, one entry per row of kMetrics; valid until the next call.
     ss_plugin_metric* snapshot(uint32_t* count);
 
 private:
+    std::atomic<uint64_t>& value(Metric metric) { return m_values[static_cast<size_t>(metric)]; }
+
+    std::array<std::atomic<uint64_t>, kMetricCount> m_values{};
     std::mutex m_snapshot_lock;
     std::vector<ss_plugin_metric> m_snapshot;
 };

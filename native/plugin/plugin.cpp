@@ -1,6 +1,6 @@
 #include "plugin.h"
 
-#include "clock.h"
+#include "error_codes.h"
 #include "instance.h"
 
 #include <rapidjson/stringbuffer.h>
@@ -16,7 +16,7 @@ Plugin* Plugin::create(const ss_plugin_init_input* in, ss_plugin_rc* rc) {
     if (in) p->m_logger = Logger(in->owner, in->log_fn);
     std::string error;
     if (!parse_config(in ? in->config : nullptr, p->m_config, error)) {
-        p->set_error("ERR_CONFIG_INVALID: " + error);
+        p->set_error(error_message(ErrorCode::ConfigInvalid, error));
         *rc = SS_PLUGIN_FAILURE;
         return p;
     }
@@ -29,7 +29,7 @@ Plugin* Plugin::create(const ss_plugin_init_input* in, ss_plugin_rc* rc) {
 
 void Plugin::set_error(const std::string& message) {
     m_last_error = message;
-    m_metrics.errors.fetch_add(1, std::memory_order_relaxed);
+    m_metrics.add(Metric::Errors);
 }
 
 Instance* Plugin::open(const char* params, ss_plugin_rc* rc) {

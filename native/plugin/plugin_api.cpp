@@ -2,15 +2,19 @@
 // so nothing throws across the boundary and a failure always leaves a message.
 #include "falco_plugin_abi.h"
 #include "config.h"
+#include "error_codes.h"
 #include "fields.h"
 #include "instance.h"
 #include "plugin.h"
+#include "version.h"
 
 #include <exception>
 #include <string>
 
 #define DOCKER_PLUGIN_EXPORT extern "C" __attribute__((visibility("default")))
 
+using docker_plugin::error_message;
+using docker_plugin::ErrorCode;
 using docker_plugin::Instance;
 using docker_plugin::Plugin;
 
@@ -29,17 +33,15 @@ void record_exception(ss_plugin_t* s, const char* where) noexcept {
             throw;
         } catch (const std::exception& e) {
             what = e.what();
-        } catch (...) {
-        }
-        if (s) as_plugin(s)->set_error(std::string("ERR_INTERNAL: ") + where + ": " + what);
-    } catch (...) {
-    }
+        } catch (...) {}
+        if (s) as_plugin(s)->set_error(error_message(ErrorCode::Internal, std::string(where) + ": " + what));
+    } catch (...) {}
 }
 
 }  // namespace
 
 DOCKER_PLUGIN_EXPORT const char* plugin_get_required_api_version() { return "3.6.0"; }
-DOCKER_PLUGIN_EXPORT const char* plugin_get_version() { return DOCKER_PLUGIN_VERSION; }
+DOCKER_PLUGIN_EXPORT const char* plugin_get_version() { return docker_plugin::plugin_version(); }
 DOCKER_PLUGIN_EXPORT const char* plugin_get_name() { return "docker"; }
 DOCKER_PLUGIN_EXPORT const char* plugin_get_description() {
     return "Docker Engine events (containers, images, networks, volumes, ...) as a Falco event source, from the "
@@ -95,8 +97,7 @@ DOCKER_PLUGIN_EXPORT ss_instance_t* plugin_open(ss_plugin_t* s, const char* para
 DOCKER_PLUGIN_EXPORT void plugin_close(ss_plugin_t*, ss_instance_t* i) {
     try {
         delete as_instance(i);
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 
 DOCKER_PLUGIN_EXPORT ss_plugin_rc plugin_next_batch(ss_plugin_t* s, ss_instance_t* i, uint32_t* nevts,

@@ -135,16 +135,18 @@ ResumeStore::Loaded ResumeStore::load(DeliveredTimes& times, std::string& note) 
         return unusable("it was written for another open_params");
     uint64_t saved_at = 0;
     const auto saved = doc.FindMember("savedAtNano");
-    if (saved == doc.MemberEnd() || !parse_nanos(saved->value, saved_at)) return unusable("savedAtNano is missing or bad");
+    if (saved == doc.MemberEnd() || !parse_nanos(saved->value, saved_at))
+        return unusable("savedAtNano is missing or bad");
     const auto delivered = doc.FindMember("deliveredNano");
     if (delivered == doc.MemberEnd() || !delivered->value.IsArray() ||
         delivered->value.Size() > DeliveredTimes::kCapacity)
-        return unusable("deliveredNano is not a list of at most " + std::to_string(DeliveredTimes::kCapacity) + " times");
+        return unusable("deliveredNano is not a list of at most " + std::to_string(DeliveredTimes::kCapacity) +
+                        " times");
 
     const uint64_t now = realtime_ns();
     if (now > saved_at && now - saved_at > m_max_age_ns) {
-        note = "the resume point " + m_path + " was saved " + seconds_ago(saved_at, now) + ", more than stateMaxAgeSec (" +
-               std::to_string(m_max_age_ns / 1000000000u) + " s): starting from now";
+        note = "the resume point " + m_path + " was saved " + seconds_ago(saved_at, now) +
+               ", more than stateMaxAgeSec (" + std::to_string(m_max_age_ns / 1000000000u) + " s): starting from now";
         return Loaded::Stale;
     }
     DeliveredTimes loaded;
@@ -155,9 +157,10 @@ ResumeStore::Loaded ResumeStore::load(DeliveredTimes& times, std::string& note) 
     }
     times = loaded;
     note = loaded.newest() == 0
-               ? "resume point " + m_path + " (saved " + seconds_ago(saved_at, now) + ") holds no event yet: starting from now"
-               : "resuming after the event of " + std::to_string(loaded.newest()) + " ns, where the previous capture stopped " +
-                     seconds_ago(saved_at, now) + " (" + m_path + ")";
+               ? "resume point " + m_path + " (saved " + seconds_ago(saved_at, now) +
+                     ") holds no event yet: starting from now"
+               : "resuming after the event of " + std::to_string(loaded.newest()) +
+                     " ns, where the previous capture stopped " + seconds_ago(saved_at, now) + " (" + m_path + ")";
     return Loaded::Resumed;
 }
 

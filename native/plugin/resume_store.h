@@ -18,7 +18,6 @@ public:
     ResumeStore(const std::string& dir, std::string key, uint64_t max_age_ns);
 
     bool enabled() const { return !m_path.empty(); }
-    const std::string& path() const { return m_path; }
 
     enum class Loaded { Resumed, Missing, Stale, Unusable };
     // Fills `times` from the file when it is there, whole and recent enough; `note` says what happened.

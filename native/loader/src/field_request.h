@@ -12,12 +12,12 @@
 namespace loader {
 
 struct FieldRequest {
-  const FieldInfo* field = nullptr;  // points into the library's PluginInfo
-  std::string label;                 // "name" or "name[arg]", for messages
-  bool argPresent = false;
-  bool hasKey = false;
-  std::string argKey;
-  uint64_t argIndex = UINT64_MAX;  // libsinsp passes all ones when there is no index
+    const FieldInfo* field = nullptr;  // points into the library's PluginInfo
+    std::string label;                 // "name" or "name[arg]", for messages
+    bool argPresent = false;
+    bool hasKey = false;
+    std::string argKey;
+    uint64_t argIndex = UINT64_MAX;  // libsinsp passes all ones when there is no index
 };
 
 // `name` may carry its argument in brackets; `arg` gives it separately (not both).

@@ -16,9 +16,6 @@ import {
 import { describeOrigin, type DockerHost } from './docker-host';
 import type { TlsSettings } from './tls-settings';
 
-/** undici's code for a connection the other side closed (./daemon-client.ts). */
-const CLOSED_BY_PEER = 'UND_ERR_SOCKET';
-
 /** The request (or connect) failed before the daemon answered. */
 export function connectError(err: unknown, host: DockerHost, request: string): EngineError {
   const code = systemErrorCode(err);
@@ -41,9 +38,9 @@ export function connectError(err: unknown, host: DockerHost, request: string): E
       { cause: err },
     );
   }
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === CLOSED_BY_PEER) {
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
     return new DaemonUnreachableError(
-      `the Docker daemon at ${host.url} closed the connection during ${request} (${code === CLOSED_BY_PEER ? 'before answering' : code}); ` +
+      `the Docker daemon at ${host.url} closed the connection during ${request} (${code}); ` +
         `is it restarting, or is ${where} really a Docker daemon?`,
       { cause: err },
     );
@@ -171,7 +168,7 @@ export function tlsFailure(
   const sentCert = used.cert;
   const rejected = CLIENT_CERT_ALERT.test(code);
   // Without a client certificate a daemon that wants one may also just hang up.
-  const hungUp = !sentCert && (code === 'ECONNRESET' || code === 'EPIPE' || code === CLOSED_BY_PEER || /before secure TLS connection/.test(detail));
+  const hungUp = !sentCert && (code === 'ECONNRESET' || code === 'EPIPE' || detail === 'socket hang up' || /before secure TLS connection/.test(detail));
   if (hungUp && !rejected) {
     return new TlsHandshakeError(
       `the daemon at ${host.url} closed the TLS connection (${code || detail}) and no client certificate is configured: ` +

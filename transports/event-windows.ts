@@ -9,7 +9,8 @@
 
 import { DaemonHttpError, DaemonUnreachableError } from '../src/errors';
 import type { Logger } from '../src/log';
-import type { AnswerBody, DaemonClient } from './daemon-client';
+import type { IncomingMessage } from 'node:http';
+import type { DaemonClient } from './daemon-client';
 import { DaemonClock } from './daemon-clock';
 import { dateHeaderMs, formatSince, NANOS_PER_MS, parseSystemTime } from './docker-time';
 
@@ -47,7 +48,7 @@ export class EventWindows {
   }
 
   /** The next window [since, daemon now − margin] (at least one nanosecond): its body. */
-  async next(signal: AbortSignal): Promise<AnswerBody> {
+  async next(signal: AbortSignal): Promise<IncomingMessage> {
     const latest = this.clock.now() - SAFETY_MARGIN_NANO;
     const until = latest > this.since ? latest : this.since;
     const { client, timeoutMs, target, log } = this.options;
@@ -81,10 +82,6 @@ export class EventWindows {
       `a polled window from ${this.options.target} held ${events} events, as many as the daemon keeps: older ones may have been ` +
         'lost; lower init_config.pollIntervalMs, or stream instead of polling',
     );
-  }
-
-  close(): void {
-    this.options.client.close();
   }
 
   /** The daemon's time: /info SystemTime (ns precision), else the Date header (`fallbackMs`). */

@@ -16,19 +16,16 @@ export class HttpEventStream implements Connection {
     this.earlyFailure ??= err;
   };
 
-  /** `release` frees what carried the body (its connection); called once, by close(). */
   constructor(
     private readonly body: Readable,
     readonly info: ConnectionInfo,
-    private readonly release: () => void,
   ) {
     body.on('error', this.onEarlyError);
     this.chunks = new Observable<Buffer>((subscriber) => {
       let ended = false;
       const broke = (err: Error | null): void => {
         const code = systemErrorCode(err);
-        const why =
-          err === null || code === 'UND_ERR_SOCKET' ? 'the connection closed' : code === 'ECONNRESET' ? 'the connection was reset' : err.message;
+        const why = err === null ? 'the connection closed' : code === 'ECONNRESET' ? 'the connection was reset' : err.message;
         subscriber.error(new StreamError(`the event stream from ${info.transport} broke: ${why}`, { cause: err }));
       };
       if (this.closed || this.earlyFailure !== null) {
@@ -70,6 +67,5 @@ export class HttpEventStream implements Connection {
     if (this.closed) return;
     this.closed = true;
     this.body.destroy();
-    this.release();
   }
 }

@@ -66,22 +66,17 @@ class PollTransport implements Transport {
     const { signal, timeoutMs } = request;
     signal.throwIfAborted();
     const client = new DaemonClient(this.host, this.connector);
-    try {
-      const version = await client.getText('/version', { signal, timeoutMs });
-      const daemon = parseDaemonVersion(version.text);
-      if (daemon === null) {
-        throw new DaemonUnreachableError(
-          `${this.target} answered GET /version without a Docker version (${describeOrigin(this.host)}); is it a Docker daemon?`,
-        );
-      }
-      const windows = new EventWindows({ client, target: this.target, origin: describeOrigin(this.host), timeoutMs, log: this.log });
-      await windows.start(request.sinceNano, dateHeaderMs(version.headers), signal);
-      const poller = new Poller(windows, { transport: this.target, daemon }, this.intervalMs);
-      await poller.first(signal);
-      return poller;
-    } catch (err) {
-      client.close();
-      throw err;
+    const version = await client.getText('/version', { signal, timeoutMs });
+    const daemon = parseDaemonVersion(version.text);
+    if (daemon === null) {
+      throw new DaemonUnreachableError(
+        `${this.target} answered GET /version without a Docker version (${describeOrigin(this.host)}); is it a Docker daemon?`,
+      );
     }
+    const windows = new EventWindows({ client, target: this.target, origin: describeOrigin(this.host), timeoutMs, log: this.log });
+    await windows.start(request.sinceNano, dateHeaderMs(version.headers), signal);
+    const poller = new Poller(windows, { transport: this.target, daemon }, this.intervalMs);
+    await poller.first(signal);
+    return poller;
   }
 }

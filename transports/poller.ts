@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Observable, type Subscriber } from 'rxjs';
 import { EngineError, StreamError } from '../src/errors';
-import type { AnswerBody } from './daemon-client';
+import type { IncomingMessage } from 'node:http';
 import type { EventWindows } from './event-windows';
 import type { Connection, ConnectionInfo } from './transport';
 
@@ -20,8 +20,8 @@ export class Poller implements Connection {
   readonly finite = false;
   readonly chunks: Observable<Buffer>;
   private readonly stop = new AbortController();
-  private firstAnswerBody: AnswerBody | null = null;
-  private body: AnswerBody | null = null;
+  private firstIncomingMessage: IncomingMessage | null = null;
+  private body: IncomingMessage | null = null;
   private held = false;
   private wake: (() => void) | null = null;
 
@@ -39,7 +39,7 @@ export class Poller implements Connection {
 
   /** Reads the first window's answer (READY waits for it). */
   async first(signal: AbortSignal): Promise<void> {
-    this.firstAnswerBody = await this.windows.next(signal);
+    this.firstIncomingMessage = await this.windows.next(signal);
   }
 
   pause(): void {
@@ -56,17 +56,16 @@ export class Poller implements Connection {
   close(): void {
     if (this.stop.signal.aborted) return;
     this.stop.abort(new StreamError(`polling ${this.info.transport} stopped`));
-    this.firstAnswerBody?.destroy();
+    this.firstIncomingMessage?.destroy();
     this.body?.destroy();
-    this.windows.close();
     this.wake?.();
   }
 
   private async run(subscriber: Subscriber<Buffer>): Promise<void> {
     const signal = this.stop.signal;
     try {
-      let body = this.firstAnswerBody;
-      this.firstAnswerBody = null;
+      let body = this.firstIncomingMessage;
+      this.firstIncomingMessage = null;
       let startedAt = performance.now();
       while (body !== null && !signal.aborted) {
         await this.emit(body, subscriber);
@@ -88,7 +87,7 @@ export class Poller implements Connection {
   }
 
   /** Hands `body`'s bytes to the subscriber (pausable) until it ends. */
-  private emit(body: AnswerBody, subscriber: Subscriber<Buffer>): Promise<void> {
+  private emit(body: IncomingMessage, subscriber: Subscriber<Buffer>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.body = body;
       let last = LF;

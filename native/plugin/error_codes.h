@@ -4,6 +4,8 @@
 // engine's codes, src/errors.ts) by `npm run docs`. Codes never change meaning.
 #pragma once
 
+#include "enum_table.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -56,14 +58,8 @@ inline constexpr ErrorCodeInfo kErrorCodes[] = {
 };
 
 constexpr size_t kErrorCodeCount = static_cast<size_t>(ErrorCode::Count);
-static_assert(sizeof(kErrorCodes) / sizeof(kErrorCodes[0]) == kErrorCodeCount, "one row per ErrorCode");
-
-constexpr bool error_codes_in_order() {
-    for (size_t i = 0; i < kErrorCodeCount; i++)
-        if (static_cast<size_t>(kErrorCodes[i].code) != i) return false;
-    return true;
-}
-static_assert(error_codes_in_order(), "kErrorCodes rows in ErrorCode order");
+static_assert(rows_in_enum_order(kErrorCodes, &ErrorCodeInfo::code, kErrorCodeCount),
+              "kErrorCodes: one row per ErrorCode, in its order");
 
 constexpr const ErrorCodeInfo& error_info(ErrorCode code) { return kErrorCodes[static_cast<size_t>(code)]; }
 

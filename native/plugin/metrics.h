@@ -9,6 +9,7 @@
 #pragma once
 
 #include "falco_plugin_abi.h"
+#include "enum_table.h"
 
 #include <array>
 #include <atomic>
@@ -88,14 +89,8 @@ inline constexpr MetricInfo kMetrics[] = {
 };
 
 constexpr size_t kMetricCount = static_cast<size_t>(Metric::Count);
-static_assert(sizeof(kMetrics) / sizeof(kMetrics[0]) == kMetricCount, "one row per Metric");
-
-constexpr bool metrics_in_order() {
-    for (size_t i = 0; i < kMetricCount; i++)
-        if (static_cast<size_t>(kMetrics[i].id) != i) return false;
-    return true;
-}
-static_assert(metrics_in_order(), "kMetrics rows in Metric order");
+static_assert(rows_in_enum_order(kMetrics, &MetricInfo::id, kMetricCount),
+              "kMetrics: one row per Metric, in its order");
 
 class Metrics {
 public:

@@ -261,6 +261,7 @@ const DAEMON_HEADERS = {
 
 const VERSION_PATH = /^(\/v\d+(\.\d+)?)?\/version$/;
 const EVENTS_PATH = /^(\/v\d+(\.\d+)?)?\/events$/;
+const PING_PATH = /^(\/v\d+(\.\d+)?)?\/_ping$/;
 /** The longest burst one tick writes while catching up: this much of the schedule. */
 const MAX_BURST_SECONDS = 0.02;
 /** Flood mode (rate Infinity): events per write, writes per event-loop turn. */
@@ -358,6 +359,17 @@ export class FakeDockerDaemon {
     if (req.method === 'GET' && VERSION_PATH.test(pathname)) {
       res.writeHead(200, { 'Content-Type': 'application/json', ...DAEMON_HEADERS });
       res.end(`${VERSION_BODY}\n`);
+      return;
+    }
+    if (req.method === 'GET' && PING_PATH.test(pathname)) {
+      res.writeHead(200, { 'Content-Type': 'text/plain', ...DAEMON_HEADERS });
+      res.end('OK');
+      return;
+    }
+    // A bounded read (the engine's liveness check of a quiet stream): the bench never misses an event.
+    if (req.method === 'GET' && EVENTS_PATH.test(pathname) && new URL(req.url ?? '/', 'http://docker').searchParams.has('until')) {
+      res.writeHead(200, { 'Content-Type': 'application/json', ...DAEMON_HEADERS });
+      res.end();
       return;
     }
     if (req.method === 'GET' && EVENTS_PATH.test(pathname)) {

@@ -19,6 +19,7 @@ import type { EngineConfig } from './config/config';
 import { asEngineError, type EngineError } from './errors';
 import type { FlowGroup } from './flow-group';
 import type { FrameSink } from './frame-sink';
+import { LivenessWatch } from './liveness-watch';
 import type { Logger, RateLimitedReporter } from './log';
 import { dockerEvents } from './pipeline/docker-events';
 import type { DockerEvent } from './pipeline/parse-event';
@@ -41,7 +42,7 @@ export interface RunContext {
 /** What the engine gives each of its endpoints. */
 export interface EndpointRunnerOptions extends RunContext {
   readonly transport: Transport;
-  readonly config: Pick<EngineConfig, 'maxEventBytes'>;
+  readonly config: Pick<EngineConfig, 'maxEventBytes' | 'livenessIntervalMs'>;
   /** Where the runner registers its current connection, so a full buffer pauses it. */
   readonly flows: FlowGroup;
   readonly connectTimeoutMs: number;
@@ -171,15 +172,18 @@ export class EndpointRunner {
       let oldestReplayedNano: bigint | null = null;
       let settled = false;
       let subscription: Subscription | undefined;
+      let watch: LivenessWatch | null = null;
       const finish = (result: Omit<PumpResult, 'delivered'>): void => {
         if (settled) return;
         settled = true;
+        watch?.close();
         signal.removeEventListener('abort', onAbort);
         subscription?.unsubscribe();
         if (repeats > 0) log.debug('-', `dropped ${repeats} replayed events delivered before the reconnect`);
         resolve({ ...result, delivered });
       };
       const deliver = (event: DockerEvent): void => {
+        watch?.event(event.timeNano);
         delivered++;
         if (replayUntilNano !== null && event.timeNano !== null && event.timeNano <= replayUntilNano) {
           replayed++;
@@ -201,6 +205,20 @@ export class EndpointRunner {
 
       flows.add(connection);
       let chunks = connection.chunks;
+      const check = this.options.transport.check?.bind(this.options.transport);
+      if (check !== undefined && config.livenessIntervalMs > 0 && !connection.finite) {
+        watch = new LivenessWatch({
+          transport: { target: connection.info.transport, check },
+          intervalMs: config.livenessIntervalMs,
+          timeoutMs: this.options.connectTimeoutMs,
+          onDead: (error) => {
+            if (error.code === 'ERR_STREAM_STALLED') stats.add('stalledStreams');
+            finish({ ended: false, error });
+          },
+        });
+        const seen = watch;
+        chunks = chunks.pipe(tap(() => seen.activity()));
+      }
       if (connection.progress !== undefined) {
         this.progressOf = connection.progress;
         // Progress moves with every chunk, even one holding no event: let STATS look again.
@@ -222,7 +240,8 @@ export class EndpointRunner {
             const shown = text.length > MAX_LOGGED_LINE_CHARS ? `${text.slice(0, MAX_LOGGED_LINE_CHARS)}… (${line.length} bytes)` : text;
             this.options.malformed.report(`dropped a line that is not a Docker event (${reason}): ${shown}`);
           },
-          onRepeat: () => {
+          onRepeat: (event) => {
+            watch?.event(event.timeNano);
             repeats++;
           },
         }),

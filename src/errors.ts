@@ -21,6 +21,10 @@ export const ERROR_CODES = {
   ERR_TLS_MISMATCH: { logOnly: false, meaning: 'TLS spoken to a plain-HTTP daemon, or the reverse' },
   ERR_FILE: { logOnly: false, meaning: 'the file of a `file://` replay is missing, unreadable or not a regular file; the message names it' },
   ERR_STREAM: { logOnly: true, meaning: 'an established event stream broke (reset, aborted); the engine reconnects and resumes' },
+  ERR_STREAM_STALLED: {
+    logOnly: true,
+    meaning: 'an event stream went silent while its daemon published events (a proxy, NAT or firewall dropped the connection): the engine replaces it and resumes (`livenessIntervalMs`)',
+  },
   ERR_EVENTS_LOST: { logOnly: true, meaning: 'after a reconnect, older events may have been evicted by the daemon before the engine got back' },
   ERR_EVENTS_DROPPED: { logOnly: true, meaning: "Falco is so far behind that the engine's buffer is full: events are dropped and counted" },
   ERR_EVENT_MALFORMED: { logOnly: true, meaning: 'a line from the daemon is not a Docker event: dropped and counted' },
@@ -168,6 +172,14 @@ export class StreamError extends EngineError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_STREAM', message, options);
     this.name = 'StreamError';
+  }
+}
+
+/** A quiet event stream missed events its daemon published: the connection is dead (a log code). */
+export class StreamStalledError extends EngineError {
+  constructor(message: string) {
+    super('ERR_STREAM_STALLED', message);
+    this.name = 'StreamStalledError';
   }
 }
 

@@ -23,6 +23,8 @@ export interface StatsSnapshot {
    * been evicted before the engine got back, a gap it cannot fill.
    */
   replayGaps: number;
+  /** Streams found dead by the liveness check (ERR_STREAM_STALLED) and replaced. */
+  stalledStreams: number;
   /** Event frames handed to fd 3. */
   deliveredEvents: number;
   /** Finite sources only: bytes read / total bytes, in hundredths of a percent (0..10000). */
@@ -38,6 +40,7 @@ export type Counter =
   | 'overflowEvents'
   | 'reconnects'
   | 'replayGaps'
+  | 'stalledStreams'
   | 'deliveredEvents';
 
 export interface QueueGauge {
@@ -52,6 +55,7 @@ export class Stats {
     overflowEvents: 0,
     reconnects: 0,
     replayGaps: 0,
+    stalledStreams: 0,
     deliveredEvents: 0,
   };
   /** The last snapshot sent; starts as the all-zero one, so the first frame goes out on a first change. */
@@ -95,6 +99,7 @@ export class Stats {
       overflowEvents: c.overflowEvents,
       reconnects: c.reconnects,
       replayGaps: c.replayGaps,
+      stalledStreams: c.stalledStreams,
       deliveredEvents: c.deliveredEvents,
     };
     const progress = this.progress?.() ?? null;

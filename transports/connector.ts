@@ -28,19 +28,25 @@ export interface Connector {
   answer(statusCode: number, body: string): EngineError | undefined;
 }
 
-/** The connector for `host`: its unix socket, else TCP, with TLS when `tlsSettings` is given. */
-export function createConnector(host: DockerHost, tlsSettings: TlsSettings | null): Connector {
+/**
+ * The connector for `host`: its unix socket, else TCP, with TLS when `tlsSettings` is given. TCP and TLS
+ * sockets send keep-alive probes after `keepAliveMs` idle (the kernel then notices a peer that is gone,
+ * after net.ipv4.tcp_keepalive_intvl × tcp_keepalive_probes more; a path that still answers probes but
+ * forwards nothing is the engine's liveness check's to find: src/endpoint-runner.ts).
+ */
+export function createConnector(host: DockerHost, tlsSettings: TlsSettings | null, keepAliveMs: number): Connector {
   if (host.socketPath !== undefined) return new UnixConnector(host, host.socketPath);
   if (host.hostname === undefined || host.port === undefined) {
     throw new OpenParamsError(`${describeOrigin(host)} names no host and port`);
   }
-  const address: TcpAddress = { hostname: host.hostname, port: host.port };
+  const address: TcpAddress = { hostname: host.hostname, port: host.port, keepAliveMs };
   return tlsSettings === null ? new TcpConnector(host, address) : new TlsConnector(host, address, tlsSettings);
 }
 
 interface TcpAddress {
   readonly hostname: string;
   readonly port: number;
+  readonly keepAliveMs: number;
 }
 
 const ignore = (): void => undefined;
@@ -132,7 +138,8 @@ class TcpConnector implements Connector {
 
   open(signal: AbortSignal): Promise<net.Socket> {
     signal.throwIfAborted();
-    return whenReady(net.connect({ host: this.address.hostname, port: this.address.port }), 'connect', signal);
+    const { hostname, port, keepAliveMs } = this.address;
+    return whenReady(net.connect({ host: hostname, port, keepAlive: true, keepAliveInitialDelay: keepAliveMs }), 'connect', signal);
   }
 
   failure(err: unknown, request: string): EngineError {
@@ -173,7 +180,7 @@ class TlsConnector implements Connector {
         { cause: err },
       );
     }
-    const { hostname, port } = this.address;
+    const { hostname, port, keepAliveMs } = this.address;
     const socket = tls.connect({
       host: hostname,
       port,
@@ -182,6 +189,7 @@ class TlsConnector implements Connector {
       secureContext,
       rejectUnauthorized: this.settings.verify,
     });
+    socket.setKeepAlive(true, keepAliveMs);
     return whenReady(socket, 'secureConnect', signal);
   }
 

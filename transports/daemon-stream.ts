@@ -2,15 +2,22 @@
 // GET /events (with since=<seconds>.<nanoseconds> when resuming), through the shared client
 // (./daemon-client.ts). connect() resolves when /events answered 200; the answer's body becomes the
 // connection's chunks (./http-event-stream.ts).
+//
+// check() is the engine's liveness check of a quiet stream, on fresh connections: GET /_ping for the
+// daemon's time (its Date header: whole seconds, so never in the daemon's future, where until= would make
+// the daemon wait), then GET /events?since=<after the last event received>&until=<that time>, a bounded
+// read of what the daemon published meanwhile.
 
 import { DaemonUnreachableError } from '../src/errors';
 import type { Connector } from './connector';
 import { DaemonClient } from './daemon-client';
 import { parseDaemonVersion } from './daemon-version';
 import { describeOrigin, type DockerHost } from './docker-host';
-import { formatSince } from './docker-time';
+import { dateHeaderMs, formatSince, NANOS_PER_MS } from './docker-time';
 import { HttpEventStream } from './http-event-stream';
-import type { Connection, ConnectRequest, Transport } from './transport';
+import type { Connection, ConnectRequest, LivenessAnswer, LivenessRequest, Transport } from './transport';
+
+const TIME_NANO = /"timeNano"\s*:\s*(\d+)/g;
 
 export class DaemonStreamTransport implements Transport {
   readonly target: string;
@@ -36,5 +43,28 @@ export class DaemonStreamTransport implements Transport {
     const since = request.sinceNano === null ? '' : `?since=${formatSince(request.sinceNano)}`;
     const events = await client.get(`/events${since}`, { signal, timeoutMs, stream: true });
     return new HttpEventStream(events.body, { transport: this.target, daemon });
+  }
+
+  async check(request: LivenessRequest): Promise<LivenessAnswer> {
+    const { signal, timeoutMs } = request;
+    const client = new DaemonClient(this.host, this.connector);
+    const ping = await client.getText('/_ping', { signal, timeoutMs });
+    const dateMs = dateHeaderMs(ping.headers);
+    if (dateMs === null) {
+      throw new DaemonUnreachableError(
+        `${this.host.url} answered GET /_ping without a Date header, so the liveness check cannot tell the daemon's time; ` +
+          'is it a Docker daemon? (init_config.livenessIntervalMs: 0 turns the check off)',
+      );
+    }
+    const untilNano = BigInt(dateMs) * NANOS_PER_MS;
+    if (request.afterNano === null || request.afterNano >= untilNano) return { newestNano: null, untilNano };
+    const window = `since=${formatSince(request.afterNano + 1n)}&until=${formatSince(untilNano)}`;
+    const { text } = await client.getText(`/events?${window}`, { signal, timeoutMs });
+    let newestNano: bigint | null = null;
+    for (const match of text.matchAll(TIME_NANO)) {
+      const t = BigInt(match[1]);
+      if (newestNano === null || t > newestNano) newestNano = t;
+    }
+    return { newestNano, untilNano };
   }
 }

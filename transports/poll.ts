@@ -59,7 +59,7 @@ class PollTransport implements Transport {
     const unverified = unverifiedTlsWarning(this.target, tls);
     if (unverified !== null) context.log.warning('-', unverified);
     if (parsed.socketPath !== undefined && context.config.tls !== undefined) context.log.warning('-', tlsForSocketWarning(this.target));
-    this.connector = createConnector(this.host, tls);
+    this.connector = createConnector(this.host, tls, context.config.keepAliveMs);
   }
 
   async connect(request: ConnectRequest): Promise<Connection> {

@@ -15,6 +15,6 @@ export const tcpTransport: TransportFactory = {
     const tls = resolveTls(host, context.config.tls);
     const unverified = unverifiedTlsWarning(host.url, tls);
     if (unverified !== null) context.log.warning('-', unverified);
-    return new DaemonStreamTransport(host, createConnector(host, tls));
+    return new DaemonStreamTransport(host, createConnector(host, tls, context.config.keepAliveMs));
   },
 };

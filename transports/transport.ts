@@ -72,9 +72,30 @@ export interface Connection {
   close(): void;
 }
 
+export interface LivenessRequest {
+  /** The newest timeNano the stream delivered, or, before its first event, where the last check ended. */
+  readonly afterNano: bigint | null;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+}
+
+/** What the daemon says it published, asked on a connection of its own. */
+export interface LivenessAnswer {
+  /** The newest event the daemon published after afterNano, up to untilNano (null: none). */
+  readonly newestNano: bigint | null;
+  /** The daemon's time the answer covers (for the next check's afterNano while nothing was received). */
+  readonly untilNano: bigint;
+}
+
 export interface Transport {
   /** What it connects to, for messages and READY, e.g. `unix:///var/run/docker.sock`. */
   readonly target: string;
+  /**
+   * Push transports: asks the daemon, on a fresh connection, which events it published after
+   * `afterNano` (the engine's end-to-end liveness check of a quiet stream). Rejects with an EngineError
+   * when the daemon does not answer within `timeoutMs`.
+   */
+  check?(request: LivenessRequest): Promise<LivenessAnswer>;
   /**
    * Establishes the stream: resolves once the source answered (for a daemon: the events request got
    * 200), rejects with an EngineError naming the target and what to do.
@@ -124,6 +145,8 @@ export interface TransportSettings {
   readonly tls?: TlsOptions;
   /** poll+ transports: time between the starts of two GET /events windows. */
   readonly pollIntervalMs: number;
+  /** TCP and TLS: idle time before TCP keep-alive probes. */
+  readonly keepAliveMs: number;
 }
 
 /** What a transport may take from the engine besides the address: its settings and the log. */

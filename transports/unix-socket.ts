@@ -14,6 +14,6 @@ export const unixSocketTransport: TransportFactory = {
     if (context.config.tls !== undefined) {
       context.log.warning('-', tlsForSocketWarning(host.url));
     }
-    return new DaemonStreamTransport(host, createConnector(host, null));
+    return new DaemonStreamTransport(host, createConnector(host, null, context.config.keepAliveMs));
   },
 };

@@ -38,6 +38,7 @@ enum class Metric : uint32_t {
     EngineReconnects,
     EngineReplayGaps,
     EngineOverflowEvents,
+    EngineStalledStreams,
     Count
 };
 
@@ -86,6 +87,9 @@ inline constexpr MetricInfo kMetrics[] = {
      "replay buffer (each is also logged as `ERR_EVENTS_LOST`)"},
     {Metric::EngineOverflowEvents, "engine_overflow_events", MetricKind::Counter, "overflowEvents",
      "events dropped because the engine's buffer was full (`ERR_EVENTS_DROPPED`)"},
+    {Metric::EngineStalledStreams, "engine_stalled_streams", MetricKind::Counter, "stalledStreams",
+     "event streams that went silent while the daemon published events, found by the liveness check and replaced "
+     "(`ERR_STREAM_STALLED`)"},
 };
 
 constexpr size_t kMetricCount = static_cast<size_t>(Metric::Count);

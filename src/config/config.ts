@@ -20,6 +20,8 @@ export interface EngineConfig extends TransportSettings {
   readonly maxEventBytes: number;
   readonly bufferBytes: number;
   readonly logLevel: LogLevel;
+  /** Push streams: silence after which the engine checks with the daemon that the stream is alive (0: never). */
+  readonly livenessIntervalMs: number;
   /** Used by the plugin library (where a capture resumes after a reload); the engine ignores them. */
   readonly stateDir: string;
   readonly stateMaxAgeSec: number;

@@ -88,8 +88,19 @@ export class FakeDaemon {
       res.end(`${JSON.stringify(this.info())}\n`);
       return;
     }
+    if (req.method === 'GET' && url.pathname === '/_ping') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('OK');
+      return;
+    }
     if (req.method === 'GET' && url.pathname === '/events') {
       if (this.onEvents?.(req, res, this.eventsRequests.length)) return;
+      // A bounded read (the engine's liveness check): the fake daemon published nothing it did not stream.
+      if (url.searchParams.has('until')) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end();
+        return;
+      }
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.flushHeaders();
       const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));

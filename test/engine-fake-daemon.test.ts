@@ -230,3 +230,36 @@ test('stdin EOF while connecting → exit 0 without ERROR', async () => {
   assert.equal((await e.waitExit(5000)).code, 0);
   assert.equal(e.frames.length, 0);
 });
+
+for (const [what, firstBytes] of [
+  ['the response headers and then nothing', ''],
+  ['half a line and then nothing', eventLine('create', T - 5n).slice(0, 60)],
+] as const) {
+  test(`a daemon that sends ${what} while it publishes: the liveness check replaces the stream, each event once`, async () => {
+    // Stamped when the daemon first tells a check about it: after the silent stream began.
+    let published = '';
+    const checks: URL[] = [];
+    daemon.onEvents = (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://docker');
+      if (!url.searchParams.has('until')) return false;
+      // The daemon's answer to the check: it did publish, after the stream went silent.
+      checks.push(url);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      if (checks.length === 2) published = eventLine('start', BigInt(Date.now()) * 1_000_000n);
+      res.end(checks.length === 1 ? '' : `${published}\n`);
+      return true;
+    };
+    const e = startEngine({ livenessIntervalMs: 300 });
+    const stream = await daemon.waitEventsRequest(0);
+    stream.res.write(firstBytes);
+    await e.waitFrameOfType(TYPE_READY);
+    const replay = await daemon.waitEventsRequest(1, 15_000);
+    assert.ok(replay.url.searchParams.has('since'), 'the new stream resumes with since=');
+    replay.res.write(`${published}\n`);
+    await e.waitFrame((f) => f.type === TYPE_EVENT, 'the published event');
+    assert.deepEqual(payloads(e), [published]);
+    assert.ok(e.logLines.some((l) => /^warning ERR_STREAM_STALLED the event stream from unix:\/\/.* delivered nothing for [\d.]+ s while the daemon published events \(the newest at timeNano \d+\).*; reconnecting$/.test(l)), e.describe());
+    await waitStats(e, (s) => s['stalledStreams'] === 1 && s['malformedEvents'] === 0, 'stalledStreams 1, nothing malformed');
+    assert.ok(checks.length >= 2 && checks.every((u) => u.searchParams.has('since') && u.searchParams.has('until')), 'bounded checks');
+  });
+}

@@ -5,6 +5,9 @@
 // quiet stream is never replaced.
 
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import tls from 'node:tls';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { uniqueName } from './support/docker-cli';
 import { EngineProcess, json, TYPE_EVENT, TYPE_READY, TYPE_STATS } from './support/engine-process';
@@ -147,6 +150,36 @@ describe('liveness over plain TCP to a real dockerd', () => {
     }
   });
 
+  test('a host name that stops resolving during a reconnect: the error names it, reconnects go on until it resolves', async (t) => {
+    const hosts = new HostsEntry(`docker-liveness-${process.pid}.test`, '127.0.0.1');
+    if (!(await hosts.writable())) {
+      t.skip('/etc/hosts is not writable here');
+      return;
+    }
+    await hosts.add();
+    const url = `tcp://${hosts.name}:${daemon.tcpPort}`;
+    const engine = startEngine(url);
+    try {
+      await engine.waitFrameOfType(TYPE_READY, 15_000);
+      await hosts.remove();
+      await daemon.restart();
+      await engine.waitLog(
+        (l) => l.includes(`cannot resolve the host name "${hosts.name}" of the Docker daemon at ${url} (ENOTFOUND)`),
+        'a reconnect failing on the name',
+        20_000,
+      );
+      await hosts.add();
+      await engine.waitLog((l) => l.startsWith(`info - reconnected to ${url}`), 'the reconnect once the name resolves', 20_000);
+      const name = uniqueName('resolves-again');
+      await daemon.docker('run', '--rm', '--name', name, 'local/busybox', 'true');
+      await waitLifecycle(engine, name);
+      assertOnce(engine, [name]);
+    } finally {
+      engine.kill();
+      await hosts.remove();
+    }
+  });
+
   test('a healthy quiet stream is checked but never replaced', async () => {
     const relay = await FreezingRelay.start({ host: '127.0.0.1', port: daemon.tcpPort });
     const engine = startEngine(relay.url);
@@ -185,4 +218,68 @@ describe('liveness over mutual TLS to a real dockerd', () => {
     const certs = daemon.certificates!;
     await frozenPathScenario(t, daemon, { tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey } });
   });
+
+  test("the daemon's certificate rotated: the reconnect verifies the new one against the same CA", async () => {
+    const certs = daemon.certificates!;
+    const engine = startEngine(daemon.tlsUrl, { tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey } });
+    try {
+      await engine.waitFrameOfType(TYPE_READY, 15_000);
+      daemon.serverCertificate = 'rotated';
+      await daemon.restart();
+      assert.equal(await servedCertificate(daemon.tcpPort), new X509Certificate(await fs.readFile(certs.rotatedCert)).fingerprint256);
+      await engine.waitLog((l) => l.startsWith('info - reconnected to tcp://127.0.0.1'), 'the reconnect', 30_000);
+      const name = uniqueName('rotated');
+      await daemon.docker('run', '--rm', '--name', name, 'local/busybox', 'true');
+      await waitLifecycle(engine, name);
+      assertOnce(engine, [name]);
+      assert.ok(!engine.logLines.some((l) => l.includes('ERR_TLS')), engine.describe());
+    } finally {
+      engine.kill();
+      daemon.serverCertificate = 'valid';
+    }
+  });
 });
+
+/** The SHA-256 fingerprint of the certificate the daemon presents on `port` (not verified: only read). */
+function servedCertificate(port: number): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      resolve(socket.getPeerX509Certificate()?.fingerprint256 ?? '');
+      socket.destroy();
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** One line of /etc/hosts, added and removed by the test (getaddrinfo reads the file at each lookup). */
+class HostsEntry {
+  private static readonly FILE = '/etc/hosts';
+  private readonly line: string;
+
+  constructor(
+    readonly name: string,
+    address: string,
+  ) {
+    this.line = `${address} ${name}`;
+  }
+
+  async writable(): Promise<boolean> {
+    try {
+      await fs.access(HostsEntry.FILE, fs.constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async add(): Promise<void> {
+    const text = await fs.readFile(HostsEntry.FILE, 'utf8');
+    if (!text.split('\n').includes(this.line)) await fs.writeFile(HostsEntry.FILE, `${text.replace(/\n?$/, '\n')}${this.line}\n`);
+  }
+
+  async remove(): Promise<void> {
+    const text = await fs.readFile(HostsEntry.FILE, 'utf8');
+    const kept = text.split('\n').filter((l) => l !== this.line);
+    if (kept.length !== text.split('\n').length) await fs.writeFile(HostsEntry.FILE, kept.join('\n'));
+  }
+}

@@ -32,6 +32,13 @@ export function connectError(err: unknown, host: DockerHost, request: string): E
       { cause: err },
     );
   }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new DaemonUnreachableError(
+      `cannot resolve the host name "${host.hostname ?? ''}" of the Docker daemon at ${host.url} (${code}${code === 'EAI_AGAIN' ? ': DNS did not answer' : ''}); ` +
+        `check the name in ${where} and this host's DNS`,
+      { cause: err },
+    );
+  }
   if (code === 'ECONNREFUSED') {
     return new DaemonDownError(
       `cannot connect to the Docker daemon at ${host.url}: connection refused; is dockerd running?`,

@@ -32,6 +32,9 @@ export interface TestCertificates {
   readonly serverKey: string;
   readonly clientCert: string;
   readonly clientKey: string;
+  /** The server's next certificate (a new key, for the same names, signed by the same CA). */
+  readonly rotatedCert: string;
+  readonly rotatedKey: string;
   /** An unrelated CA (signed nothing here) and a server certificate for another name, signed by `ca`. */
   readonly otherCa: string;
   readonly wrongNameCert: string;
@@ -49,7 +52,7 @@ export class TestDaemon {
   /** The daemon's unix socket (always there). */
   readonly unixSocket: string;
   /** What the TLS daemon presents at its next start: its valid certificate, or one for another name. */
-  serverCertificate: 'valid' | 'wrong-name' = 'valid';
+  serverCertificate: 'valid' | 'rotated' | 'wrong-name' = 'valid';
 
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
@@ -183,13 +186,12 @@ export class TestDaemon {
   private tlsArgs(): string[] {
     const certs = this.certificates;
     if (certs === null) return [];
-    const wrong = this.serverCertificate === 'wrong-name';
-    return [
-      '--tlsverify',
-      `--tlscacert=${certs.ca}`,
-      `--tlscert=${wrong ? certs.wrongNameCert : certs.serverCert}`,
-      `--tlskey=${wrong ? certs.wrongNameKey : certs.serverKey}`,
-    ];
+    const [cert, key] = {
+      valid: [certs.serverCert, certs.serverKey],
+      rotated: [certs.rotatedCert, certs.rotatedKey],
+      'wrong-name': [certs.wrongNameCert, certs.wrongNameKey],
+    }[this.serverCertificate];
+    return ['--tlsverify', `--tlscacert=${certs.ca}`, `--tlscert=${cert}`, `--tlskey=${key}`];
   }
 
   private async waitUntilReady(child: ChildProcess): Promise<void> {
@@ -293,6 +295,7 @@ export async function makeCertificates(dir: string): Promise<TestCertificates> {
   await selfSignedCa('other-ca', 'unrelated-test-ca');
   await signed('server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   await signed('client', 'falco-docker-test-client', 'extendedKeyUsage=clientAuth\n');
+  await signed('rotated', '127.0.0.1', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   await signed('wrong-name', 'daemon.invalid', 'subjectAltName=DNS:daemon.invalid,IP:10.255.255.1\nextendedKeyUsage=serverAuth\n');
   const dockerCertPath = path.join(dir, 'docker-cert-path');
   await fs.mkdir(dockerCertPath);
@@ -308,6 +311,8 @@ export async function makeCertificates(dir: string): Promise<TestCertificates> {
     clientCert: file('client-cert.pem'),
     clientKey: file('client-key.pem'),
     otherCa: file('other-ca.pem'),
+    rotatedCert: file('rotated-cert.pem'),
+    rotatedKey: file('rotated-key.pem'),
     wrongNameCert: file('wrong-name-cert.pem'),
     wrongNameKey: file('wrong-name-key.pem'),
     dockerCertPath,

@@ -2,12 +2,13 @@
 // stream and a dead one (a proxy, NAT or firewall that stopped forwarding but keeps both sockets open)
 // look the same from the reader's side, and TCP keep-alive cannot tell when the path itself answers the
 // probes. So after `intervalMs` without a byte the watch asks the daemon, on a fresh connection, for the
-// events it published after the last one the stream delivered (Transport.check). None: the stream is
+// events it published after the last one the stream delivered (Transport.check); until the stream
+// delivered one, after the daemon's time read right when the stream began (the first check, at once). None: the stream is
 // quiet, all is well. Some: the stream gets GRACE_MS to deliver them; if nothing arrives it is dead. A
 // check the daemon does not answer within the time is a dropped connection. Either way the runner closes
 // the stream and resumes as after any reconnect (since= and dedupe: nothing lost, nothing repeated).
 //
-// Cost on an idle daemon: two small requests (GET /_ping, GET /events?since&until) per interval, 240 an
+// Cost on an idle daemon: two small requests (GET /info, GET /events?since&until) per interval, 240 an
 // hour at the default 30 s.
 
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -61,7 +62,8 @@ export class LivenessWatch {
     let checkedAt = -Infinity;
     try {
       while (!signal.aborted) {
-        const due = Math.max(this.lastActivityAt, checkedAt) + intervalMs - performance.now();
+        // The first check, at once, only reads the daemon's time (afterNano is null until then).
+        const due = this.afterNano === null ? 0 : Math.max(this.lastActivityAt, checkedAt) + intervalMs - performance.now();
         if (due > 0) {
           await sleep(due, undefined, { signal });
           continue;

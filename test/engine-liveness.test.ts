@@ -113,7 +113,7 @@ describe('liveness over plain TCP to a real dockerd', () => {
       const names = [uniqueName('unanswered-a'), uniqueName('unanswered-b')];
       for (const name of names) await daemon.docker('run', '--rm', '--name', name, 'local/busybox', 'true');
       await engine.waitLog(
-        (l) => /^warning ERR_DAEMON_UNREACHABLE the liveness check of tcp:\/\/127\.0\.0\.1:\d+ failed: no answer from the Docker daemon at .* to GET \/_ping within \d+ ms.*; reconnecting$/.test(l),
+        (l) => /^warning ERR_DAEMON_UNREACHABLE the liveness check of tcp:\/\/127\.0\.0\.1:\d+ failed: no answer from the Docker daemon at .* to GET \/info within \d+ ms.*; reconnecting$/.test(l),
         'the check timing out',
         15_000,
       );
@@ -139,7 +139,7 @@ describe('liveness over plain TCP to a real dockerd', () => {
       for (const name of names) await waitLifecycle(engine, name, a.url);
       const frames = engine.framesOf(TYPE_EVENT);
       const first = (host: string): number => frames.findIndex((f) => isEvent(f, names[0], 'create', host));
-      assert.ok(first(b.url) < first(a.url), 'the live endpoint delivered before the frozen one resumed');
+      assert.ok(first(b.url) < first(a.url), `the live endpoint delivered before the frozen one resumed\n${engine.describe()}`);
       assertOnce(engine, names, a.url);
       assertOnce(engine, names, b.url);
       assert.ok(engine.logLines.some((l) => l.startsWith(`warning ERR_STREAM_STALLED the event stream from ${a.url} `)), engine.describe());
@@ -186,7 +186,7 @@ describe('liveness over plain TCP to a real dockerd', () => {
     try {
       await engine.waitFrameOfType(TYPE_READY, 15_000);
       const streamConnections = relay.accepted;
-      // Three checks (two requests each) on a quiet stream.
+      // The first check (the daemon's time) and three more (two requests each) on a quiet stream.
       await relay.waitForAccepted(streamConnections + 6, 15_000);
       const name = uniqueName('quiet');
       await daemon.docker('run', '--rm', '--name', name, 'local/busybox', 'true');

@@ -3,17 +3,18 @@
 // (./daemon-client.ts). connect() resolves when /events answered 200; the answer's body becomes the
 // connection's chunks (./http-event-stream.ts).
 //
-// check() is the engine's liveness check of a quiet stream, on fresh connections: GET /_ping for the
-// daemon's time (its Date header: whole seconds, so never in the daemon's future, where until= would make
-// the daemon wait), then GET /events?since=<after the last event received>&until=<that time>, a bounded
-// read of what the daemon published meanwhile.
+// check() is the engine's liveness check of a quiet stream, on fresh connections: GET /info for the
+// daemon's time (SystemTime, to the nanosecond; else its Date header, whole seconds), then
+// GET /events?since=<after the last event received>&until=<that time>, a bounded read of what the daemon
+// published meanwhile. `until` is a time the daemon has passed: one in its future would make it wait.
 
-import { DaemonUnreachableError } from '../src/errors';
+import type { IncomingHttpHeaders } from 'node:http';
+import { DaemonHttpError, DaemonUnreachableError } from '../src/errors';
 import type { Connector } from './connector';
-import { DaemonClient } from './daemon-client';
+import { DaemonClient, type RequestOptions } from './daemon-client';
 import { parseDaemonVersion } from './daemon-version';
 import { describeOrigin, type DockerHost } from './docker-host';
-import { dateHeaderMs, formatSince, NANOS_PER_MS } from './docker-time';
+import { dateHeaderMs, formatSince, NANOS_PER_MS, parseSystemTime } from './docker-time';
 import { HttpEventStream } from './http-event-stream';
 import type { Connection, ConnectRequest, LivenessAnswer, LivenessRequest, Transport } from './transport';
 
@@ -48,15 +49,7 @@ export class DaemonStreamTransport implements Transport {
   async check(request: LivenessRequest): Promise<LivenessAnswer> {
     const { signal, timeoutMs } = request;
     const client = new DaemonClient(this.host, this.connector);
-    const ping = await client.getText('/_ping', { signal, timeoutMs });
-    const dateMs = dateHeaderMs(ping.headers);
-    if (dateMs === null) {
-      throw new DaemonUnreachableError(
-        `${this.host.url} answered GET /_ping without a Date header, so the liveness check cannot tell the daemon's time; ` +
-          'is it a Docker daemon? (init_config.livenessIntervalMs: 0 turns the check off)',
-      );
-    }
-    const untilNano = BigInt(dateMs) * NANOS_PER_MS;
+    const untilNano = await this.daemonNow(client, { signal, timeoutMs });
     if (request.afterNano === null || request.afterNano >= untilNano) return { newestNano: null, untilNano };
     const window = `since=${formatSince(request.afterNano + 1n)}&until=${formatSince(untilNano)}`;
     const { text } = await client.getText(`/events?${window}`, { signal, timeoutMs });
@@ -66,5 +59,27 @@ export class DaemonStreamTransport implements Transport {
       if (newestNano === null || t > newestNano) newestNano = t;
     }
     return { newestNano, untilNano };
+  }
+
+  /** The daemon's time: /info SystemTime, else the Date header of /info or, if refused, of /_ping. */
+  private async daemonNow(client: DaemonClient, options: RequestOptions): Promise<bigint> {
+    let headers: IncomingHttpHeaders;
+    try {
+      const info = await client.getText('/info', options);
+      const systemTime = parseSystemTime(info.text);
+      if (systemTime !== null) return systemTime;
+      headers = info.headers;
+    } catch (err) {
+      if (!(err instanceof DaemonHttpError)) throw err;
+      headers = (await client.getText('/_ping', options)).headers;
+    }
+    const dateMs = dateHeaderMs(headers);
+    if (dateMs === null) {
+      throw new DaemonUnreachableError(
+        `${this.host.url} tells neither its time (GET /info SystemTime) nor a Date header, so the liveness check cannot ` +
+          'work; is it a Docker daemon? (init_config.livenessIntervalMs: 0 turns the check off)',
+      );
+    }
+    return BigInt(dateMs) * NANOS_PER_MS;
   }
 }

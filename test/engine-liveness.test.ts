@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import tls from 'node:tls';
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { type TestContext, beforeEach, describe, test } from 'node:test';
 import { uniqueName } from './support/docker-cli';
 import { EngineProcess, json, TYPE_EVENT, TYPE_READY, TYPE_STATS } from './support/engine-process';
 import { FreezingRelay } from './support/freezing-relay';
-import { TestDaemon } from './support/test-daemon';
+import { type TestDaemon, useTestDaemon } from './support/test-daemon';
 
 const LIVENESS_MS = 1000;
 const LIFECYCLE = ['create', 'start', 'die', 'destroy'];
@@ -88,16 +88,10 @@ async function frozenPathScenario(t: TestContext, daemon: TestDaemon, config: ob
 }
 
 describe('liveness over plain TCP to a real dockerd', () => {
+  const daemonOf = useTestDaemon();
   let daemon: TestDaemon;
-
-  before(async () => {
-    daemon = await TestDaemon.create();
-    await daemon.start();
-    await daemon.loadImage();
-  });
-
-  after(async () => {
-    await daemon.dispose();
+  beforeEach(() => {
+    daemon = daemonOf();
   });
 
   test('a frozen path: the stream is found dead and replaced; every event after the freeze arrives exactly once', async (t) => {
@@ -202,16 +196,10 @@ describe('liveness over plain TCP to a real dockerd', () => {
 });
 
 describe('liveness over mutual TLS to a real dockerd', () => {
+  const daemonOf = useTestDaemon({ tls: true });
   let daemon: TestDaemon;
-
-  before(async () => {
-    daemon = await TestDaemon.create({ tls: true });
-    await daemon.start();
-    await daemon.loadImage();
-  });
-
-  after(async () => {
-    await daemon.dispose();
+  beforeEach(() => {
+    daemon = daemonOf();
   });
 
   test('a frozen TLS path: found dead and replaced; every event after the freeze arrives exactly once', async (t) => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { parseConfig } from '../src/config/config';
 import { EngineError } from '../src/errors';
 import { parseDockerHost } from '../transports/docker-host';
@@ -15,7 +15,7 @@ import { sourcesFor, testContext } from './support/sources';
 import { resolveTls } from '../transports/tls-settings';
 import { uniqueName } from './support/docker-cli';
 import { EngineProcess, json, TYPE_ERROR, TYPE_EVENT, TYPE_READY, type StartRequestInput } from './support/engine-process';
-import { freePort, TestDaemon } from './support/test-daemon';
+import { freePort, TestDaemon, useTestDaemon } from './support/test-daemon';
 
 /** The test's environment without any DOCKER_* (each test sets what it means). */
 function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -63,16 +63,10 @@ async function expectReady(engine: EngineProcess, transport: string): Promise<vo
 }
 
 describe('plain TCP to a real dockerd', () => {
+  const daemonOf = useTestDaemon();
   let daemon: TestDaemon;
-
-  before(async () => {
-    daemon = await TestDaemon.create();
-    await daemon.start();
-    await daemon.loadImage();
-  });
-
-  after(async () => {
-    await daemon.dispose();
+  beforeEach(() => {
+    daemon = daemonOf();
   });
 
   test('tcp://127.0.0.1:<port>: READY, then the events of a real container lifecycle', async () => {

@@ -1,11 +1,11 @@
 // No event lost, none duplicated: a real daemon restarted 10 times and the
 // engine killed 10 times while Docker objects come and go, all through the .so.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { daemonEvents, docker, nowNano, TEST_IMAGE } from './support/docker-cli';
 import { openPluginAsync, payloadOf, type OpenedPlugin } from './support/docker-plugin';
 import { engineProcesses } from './support/processes';
-import { TestDaemon } from './support/test-daemon';
+import { type TestDaemon, useTestDaemon } from './support/test-daemon';
 import { startContainerWorkload, startVolumeWorkload, tally, workloadKey } from './support/workload';
 import type { PluginEvent } from '../native/loader/index';
 
@@ -113,16 +113,10 @@ async function churnThrough(
 }
 
 describe('delivery across daemon restarts and engine kills', () => {
+  const daemonOf = useTestDaemon();
   let daemon: TestDaemon;
-
-  before(async () => {
-    daemon = await TestDaemon.create();
-    await daemon.start();
-    await daemon.loadImage();
-  });
-
-  after(async () => {
-    await daemon?.dispose();
+  beforeEach(() => {
+    daemon = daemonOf();
   });
 
   it(`${ROUNDS} restarts of dockerd while containers and volumes come and go: none lost, none duplicated`, async () => {

@@ -16,6 +16,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -46,6 +47,26 @@ export interface TestCertificates {
 export interface TestDaemonOptions {
   /** Listen with TLS (--tlsverify: a client certificate is required) instead of plain TCP. */
   readonly tls?: boolean;
+}
+
+/**
+ * A private daemon for the tests of the calling describe(): created, started and given local/busybox
+ * before them, disposed after them. The getter throws when called before the hook ran.
+ */
+export function useTestDaemon(options: TestDaemonOptions = {}): () => TestDaemon {
+  let daemon: TestDaemon | undefined;
+  before(async () => {
+    daemon = await TestDaemon.create(options);
+    await daemon.start();
+    await daemon.loadImage();
+  });
+  after(async () => {
+    await daemon?.dispose();
+  });
+  return () => {
+    if (daemon === undefined) throw new Error('the test daemon is not started yet');
+    return daemon;
+  };
 }
 
 export class TestDaemon {

@@ -33,7 +33,6 @@ export class LivenessWatch {
   private chunks = 0;
   /** The newest event the stream delivered, or where the last check ended while none was. */
   private afterNano: bigint | null = null;
-  private received = false;
 
   constructor(private readonly options: LivenessWatchOptions) {
     void this.run();
@@ -47,9 +46,7 @@ export class LivenessWatch {
 
   /** The stream delivered an event stamped `timeNano`. */
   event(timeNano: bigint | null): void {
-    if (timeNano === null) return;
-    if (!this.received || this.afterNano === null || timeNano > this.afterNano) this.afterNano = timeNano;
-    this.received = true;
+    if (timeNano !== null && (this.afterNano === null || timeNano > this.afterNano)) this.afterNano = timeNano;
   }
 
   close(): void {
@@ -70,7 +67,7 @@ export class LivenessWatch {
         }
         checkedAt = performance.now();
         const answer = await transport.check({ afterNano: this.afterNano, timeoutMs, signal });
-        if (!this.received) this.afterNano ??= answer.untilNano;
+        this.afterNano ??= answer.untilNano;
         const missed = answer.newestNano;
         if (missed === null || (this.afterNano !== null && this.afterNano >= missed)) continue;
         const chunksBefore = this.chunks;

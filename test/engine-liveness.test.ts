@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import tls from 'node:tls';
 import { type TestContext, beforeEach, describe, test } from 'node:test';
 import { uniqueName } from './support/docker-cli';
-import { EngineProcess, json, TYPE_EVENT, TYPE_READY, TYPE_STATS } from './support/engine-process';
+import { EngineProcess, type Frame, json, TYPE_EVENT, TYPE_READY, TYPE_STATS } from './support/engine-process';
 import { FreezingRelay } from './support/freezing-relay';
 import { type TestDaemon, useTestDaemon } from './support/test-daemon';
 
@@ -29,9 +29,9 @@ function startEngine(openParams: string, config: object = {}): EngineProcess {
 }
 
 /** Is `f` the `action` event of container `name` (from fan-in endpoint `host`, when given)? */
-function isEvent(f: { type: number }, name: string, action: string, host?: string): boolean {
+function isEvent(f: Frame, name: string, action: string, host?: string): boolean {
   if (f.type !== TYPE_EVENT) return false;
-  const e = json(f as Parameters<typeof json>[0]) as ContainerEvent;
+  const e = json(f) as ContainerEvent;
   return e.Type === 'container' && e.Action === action && e.Actor?.Attributes?.['name'] === name && (host === undefined || e.host === host);
 }
 

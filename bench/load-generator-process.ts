@@ -1,4 +1,5 @@
-// Entry of the load generator's own process (forked by LoadGenerator.start): `node load-generator-process.js <rate>`.
+// Entry of the load generator's own process (forked by LoadGenerator.start):
+// `node load-generator-process.js <rate> [<JSON of the rest of its GeneratorConfig>]`.
 import { serveForParent } from './load-generator';
 
 serveForParent(process.argv.slice(2)).catch((err: unknown) => {

@@ -21,12 +21,29 @@
 //
 // Flood mode (rate Infinity, for the sustained-throughput phase): chunks of FLOOD_CHUNK_EVENTS written as fast
 // as the reader takes them (waiting for 'drain' on backpressure).
+//
+// It also answers the engine's inspect requests (GET /containers/{id}/json, /exec/{id}/json,
+// /images/{id}/json) as dockerd does, from the state of the containers its events are about
+// (bench/fake-containers.ts), optionally after a service latency; 404 for an ID it does not know. Its events
+// are either the ring's ('mix', above) or distinct container lifecycles ('lifecycles': create, start, [exec],
+// die, destroy at a number of lifecycles per second, for the enrichment phases).
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { promises as fs, mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import {
+  ContainerWorld,
+  containerEventPrefix,
+  dieAttributes,
+  hexId,
+  IMAGES,
+  LifecycleSource,
+  ringContainerName,
+  type InspectCounts,
+  type LifecycleOptions,
+} from './fake-containers';
 
 // ------------------------------------------------------------------ clock
 
@@ -71,56 +88,13 @@ export class RealtimeClock {
 
 // ------------------------------------------------------------------ events
 
-const HEX = '0123456789abcdef';
-
-/** A deterministic 64-hex-digit ID (like a container or network ID) from a seed. */
-function hexId(seed: number): string {
-  let x = (seed * 2654435761 + 0x9e3779b9) >>> 0;
-  let out = '';
-  for (let i = 0; i < 64; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out += HEX[x & 15];
-  }
-  return out;
-}
-
-interface ImageSpec {
-  readonly ref: string;
-  /** Image labels, as the daemon copies them into a container event's attributes (Go-escaped JSON fragments). */
-  readonly labels: ReadonlyArray<readonly [string, string]>;
-}
-
-const IMAGES: readonly ImageSpec[] = [
-  {
-    ref: 'nginx:1.27-alpine',
-    labels: [['maintainer', 'NGINX \\u003cdocker-maint@nginx.com\\u003e']],
-  },
-  {
-    ref: 'registry.example.com/shop/api:2.14.3',
-    labels: [['org.opencontainers.image.version', '2.14.3']],
-  },
-  {
-    ref: 'postgres:16.4',
-    labels: [],
-  },
-  {
-    ref: 'redis:7.4.1',
-    labels: [['com.example.team', 'platform']],
-  },
-];
+/** Steps of the ring's lifecycles, one Docker event each. */
+const LIFECYCLE = ['create', 'connect', 'start', 'die', 'disconnect', 'destroy'] as const;
 
 const NETWORKS = [
   { name: 'bridge', id: hexId(1_000_001) },
   { name: 'shop_backend', id: hexId(1_000_002) },
 ];
-
-/** What one container does over its life, one Docker event per step. */
-const LIFECYCLE = ['create', 'connect', 'start', 'die', 'disconnect', 'destroy'] as const;
-const EXIT_CODES = ['0', '0', '1', '0', '137', '0', '2'];
 
 /**
  * Docker-shaped event lines, cycling through realistic container lifecycles (create, network connect,
@@ -141,7 +115,10 @@ export class EventFactory {
   nextPrefix(): string {
     const action = LIFECYCLE[this.step];
     const n = this.container;
-    const prefix = action === 'connect' || action === 'disconnect' ? networkEventPrefix(action, n) : containerEventPrefix(action, n);
+    const prefix =
+      action === 'connect' || action === 'disconnect'
+        ? networkEventPrefix(action, n)
+        : containerEventPrefix(action, hexId(n), IMAGES[n % IMAGES.length], ringContainerName(n), action === 'die' ? dieAttributes(n) : []);
     if (++this.step === LIFECYCLE.length) {
       this.step = 0;
       this.container++;
@@ -155,55 +132,81 @@ export function stamp(timeNano: bigint): string {
   return `"time":${timeNano / 1_000_000_000n},"timeNano":${timeNano}}`;
 }
 
+/** A burst of event lines (newline-terminated), all stamped with one timeNano. */
+interface Chunk {
+  text: string;
+  /** Events in it: fewer than asked once a finite source is exhausted. */
+  events: number;
+  minBytes: number;
+  maxBytes: number;
+}
+
+/** Where the daemon's events come from. */
+interface EventSource {
+  chunk(count: number, timeNano: bigint): Chunk;
+  /** No event will ever come again (a finite source at its end). */
+  readonly exhausted: boolean;
+}
+
+function chunkOf(count: number, timeNano: bigint, next: () => string | null): Chunk {
+  const suffix = `${stamp(timeNano)}\n`;
+  let text = '';
+  let events = 0;
+  let minBytes = Infinity;
+  let maxBytes = 0;
+  for (; events < count; events++) {
+    const prefix = next();
+    if (prefix === null) break;
+    text += prefix + suffix;
+    const bytes = prefix.length + suffix.length;
+    if (bytes < minBytes) minBytes = bytes;
+    if (bytes > maxBytes) maxBytes = bytes;
+  }
+  return { text, events, minBytes, maxBytes };
+}
+
 /**
  * The generator's events: RING_CONTAINERS lifecycles built once (their IDs repeat after that many
  * containers), so that a burst costs a join and one stamp instead of ~1 µs of building per event, and the
- * generator leaves as much CPU as it can to the processes under test (it shares their cores).
+ * generator leaves as much CPU as it can to the processes under test (it shares their cores). The ring's
+ * containers all exist for the inspects, running.
  */
-class EventRing {
+class EventRing implements EventSource {
   private readonly prefixes: string[] = [];
   private next = 0;
+  readonly exhausted = false;
 
-  constructor(containers: number) {
+  constructor(containers: number, world: ContainerWorld, startNs: bigint) {
     const factory = new EventFactory();
     for (let i = 0; i < containers * LIFECYCLE.length; i++) this.prefixes.push(factory.nextPrefix());
+    for (let n = 0; n < containers; n++) world.add(n, hexId(n), ringContainerName(n), IMAGES[n % IMAGES.length], 'running', startNs);
   }
 
   /** `count` event lines (newline-terminated), all stamped `timeNano`; also their min and max sizes. */
-  chunk(count: number, timeNano: bigint): { text: string; minBytes: number; maxBytes: number } {
-    const suffix = `${stamp(timeNano)}\n`;
-    let text = '';
-    let minBytes = Infinity;
-    let maxBytes = 0;
-    for (let i = 0; i < count; i++) {
+  chunk(count: number, timeNano: bigint): Chunk {
+    return chunkOf(count, timeNano, () => {
       const prefix = this.prefixes[this.next];
       if (++this.next === this.prefixes.length) this.next = 0;
-      text += prefix + suffix;
-      const bytes = prefix.length + suffix.length;
-      if (bytes < minBytes) minBytes = bytes;
-      if (bytes > maxBytes) maxBytes = bytes;
-    }
-    return { text, minBytes, maxBytes };
+      return prefix;
+    });
   }
 }
 
-function containerName(n: number): string {
-  return `shop-worker-${n % 1000}`;
-}
+/** Distinct containers' lifecycles (bench/fake-containers.ts), built as they are emitted. */
+class LifecycleEvents implements EventSource {
+  private readonly source: LifecycleSource;
 
-function containerEventPrefix(action: 'create' | 'start' | 'die' | 'destroy', n: number): string {
-  const image = IMAGES[n % IMAGES.length];
-  const id = hexId(n);
-  const attributes: Array<readonly [string, string]> = [...image.labels, ['image', image.ref], ['name', containerName(n)]];
-  if (action === 'die') {
-    attributes.push(['exitCode', EXIT_CODES[n % EXIT_CODES.length]], ['execDuration', String(1 + (n % 97))]);
+  constructor(world: ContainerWorld, options: LifecycleOptions, startNs: bigint) {
+    this.source = new LifecycleSource(world, options, startNs);
   }
-  attributes.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const attrs = attributes.map(([k, v]) => `"${k}":"${v}"`).join(',');
-  return (
-    `{"status":"${action}","id":"${id}","from":"${image.ref}","Type":"container","Action":"${action}",` +
-    `"Actor":{"ID":"${id}","Attributes":{${attrs}}},"scope":"local",`
-  );
+
+  get exhausted(): boolean {
+    return this.source.exhausted;
+  }
+
+  chunk(count: number, timeNano: bigint): Chunk {
+    return chunkOf(count, timeNano, () => this.source.nextPrefix(timeNano));
+  }
 }
 
 function networkEventPrefix(action: 'connect' | 'disconnect', n: number): string {
@@ -235,6 +238,21 @@ export interface GeneratorStats {
   /** Worst delay of an emission behind its scheduled time (timer lateness, catching up), in ms. */
   maxLagMs: number;
   eventsRequests: number;
+  /** Inspect requests answered (200 per kind, 404). */
+  inspects: InspectCounts;
+  /** Containers that exist now, and that were created over the run (with those that existed at start). */
+  liveContainers: number;
+  containersCreated: number;
+}
+
+/** What a generator emits and how it answers inspects. */
+export interface GeneratorConfig {
+  /** Events/s: 0 = never emits, Infinity = flood (as fast as the reader takes them). */
+  rate: number;
+  /** The ring's mixed events (default), or distinct container lifecycles. */
+  events?: { kind: 'mix' } | ({ kind: 'lifecycles' } & LifecycleOptions);
+  /** Milliseconds the daemon takes to answer an inspect (default 0: at once). */
+  inspectLatencyMs?: number;
 }
 
 /** Docker's answer to GET /version (27.x-shaped), marked as the bench's fake in Platform.Name. */
@@ -262,6 +280,9 @@ const DAEMON_HEADERS = {
 const VERSION_PATH = /^(\/v\d+(\.\d+)?)?\/version$/;
 const EVENTS_PATH = /^(\/v\d+(\.\d+)?)?\/events$/;
 const PING_PATH = /^(\/v\d+(\.\d+)?)?\/_ping$/;
+/** GET /containers/{id}/json, /exec/{id}/json, /images/{name}/json (an image reference may hold slashes). */
+const INSPECT_PATH = /^(?:\/v\d+(?:\.\d+)?)?\/(containers|exec|images)\/(.+)\/json$/;
+const NOT_FOUND_MESSAGE = { containers: 'No such container', exec: 'No such exec instance', images: 'No such image' } as const;
 /** The longest burst one tick writes while catching up: this much of the schedule. */
 const MAX_BURST_SECONDS = 0.02;
 /** Flood mode (rate Infinity): events per write, writes per event-loop turn. */
@@ -284,8 +305,11 @@ export class FakeDockerDaemon {
   private waitingForDrain = false;
   private closed = false;
   private halted = false;
-  private readonly ring: EventRing | null;
-  private readonly counters: Omit<GeneratorStats, 'rate' | 'elapsedS' | 'achievedRate'> = {
+  private readonly source: EventSource | null;
+  private readonly world = new ContainerWorld();
+  private readonly inspectLatencyMs: number;
+  private readonly inspectTimers = new Set<NodeJS.Timeout>();
+  private readonly counters: Omit<GeneratorStats, 'rate' | 'elapsedS' | 'achievedRate' | 'inspects' | 'liveContainers' | 'containersCreated'> = {
     emitted: 0,
     unsent: 0,
     bytes: 0,
@@ -300,14 +324,22 @@ export class FakeDockerDaemon {
   /** Called on each GET /events. */
   onEventsRequest: (() => void) | null = null;
 
+  readonly rate: number;
+
   constructor(
     readonly socketPath: string,
-    readonly rate: number,
+    config: GeneratorConfig | number,
   ) {
+    const { rate, events = { kind: 'mix' }, inspectLatencyMs = 0 } = typeof config === 'number' ? { rate: config } : config;
     if (!(rate >= 0)) throw new RangeError(`rate must be a number >= 0 or Infinity, got ${rate}`);
+    if (!(inspectLatencyMs >= 0)) throw new RangeError(`inspectLatencyMs must be >= 0, got ${inspectLatencyMs}`);
+    this.rate = rate;
+    this.inspectLatencyMs = inspectLatencyMs;
     this.intervalNs = rate > 0 ? 1e9 / rate : Infinity;
     this.maxBurst = Math.max(16, Math.ceil(rate * MAX_BURST_SECONDS));
-    this.ring = rate > 0 ? new EventRing(RING_CONTAINERS) : null;
+    const now = this.clock.nowNs();
+    if (events.kind === 'lifecycles') this.source = new LifecycleEvents(this.world, events, now);
+    else this.source = rate > 0 ? new EventRing(RING_CONTAINERS, this.world, now) : null;
     this.server = http.createServer((req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 0;
   }
@@ -330,7 +362,15 @@ export class FakeDockerDaemon {
 
   stats(): GeneratorStats {
     const elapsedS = this.t0 === null ? 0 : Number(process.hrtime.bigint() - this.t0) / 1e9;
-    return { rate: this.rate, ...this.counters, elapsedS, achievedRate: elapsedS > 0 ? this.counters.emitted / elapsedS : 0 };
+    return {
+      rate: this.rate,
+      ...this.counters,
+      elapsedS,
+      achievedRate: elapsedS > 0 ? this.counters.emitted / elapsedS : 0,
+      inspects: { ...this.world.counts },
+      liveContainers: this.world.live,
+      containersCreated: this.world.created,
+    };
   }
 
   /** Stops emitting for good; clients stay connected (no reconnect, no end of stream). */
@@ -348,6 +388,8 @@ export class FakeDockerDaemon {
     this.timer = null;
     if (this.immediate !== null) clearImmediate(this.immediate);
     this.immediate = null;
+    for (const timer of this.inspectTimers) clearTimeout(timer);
+    this.inspectTimers.clear();
     for (const res of this.clients) res.destroy();
     this.clients.clear();
     this.server.closeAllConnections();
@@ -364,6 +406,20 @@ export class FakeDockerDaemon {
     if (req.method === 'GET' && PING_PATH.test(pathname)) {
       res.writeHead(200, { 'Content-Type': 'text/plain', ...DAEMON_HEADERS });
       res.end('OK');
+      return;
+    }
+    const inspect = req.method === 'GET' ? INSPECT_PATH.exec(pathname) : null;
+    if (inspect !== null) {
+      const kind = inspect[1] as 'containers' | 'exec' | 'images';
+      const ref = decodeURIComponent(inspect[2]);
+      if (this.inspectLatencyMs === 0) this.inspect(res, kind, ref);
+      else {
+        const timer = setTimeout(() => {
+          this.inspectTimers.delete(timer);
+          this.inspect(res, kind, ref);
+        }, this.inspectLatencyMs);
+        this.inspectTimers.add(timer);
+      }
       return;
     }
     // A bounded read (the engine's liveness check of a quiet stream): the bench never misses an event.
@@ -388,6 +444,19 @@ export class FakeDockerDaemon {
     res.end(`${JSON.stringify({ message: `page not found` })}\n`);
   }
 
+  /** Answers an inspect from the daemon's state now (a container destroyed meanwhile is a 404, as in dockerd). */
+  private inspect(res: http.ServerResponse, kind: 'containers' | 'exec' | 'images', ref: string): void {
+    if (res.destroyed) return;
+    const body = kind === 'containers' ? this.world.inspectContainer(ref) : kind === 'exec' ? this.world.inspectExec(ref) : this.world.inspectImage(ref);
+    if (body === null) {
+      res.writeHead(404, { 'Content-Type': 'application/json', ...DAEMON_HEADERS });
+      res.end(`${JSON.stringify({ message: `${NOT_FOUND_MESSAGE[kind]}: ${ref}` })}\n`);
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json', ...DAEMON_HEADERS });
+    res.end(body);
+  }
+
   private maybeBegin(): void {
     if (!this.started || this.t0 !== null || this.clients.size === 0 || this.rate === 0) return;
     this.t0 = process.hrtime.bigint();
@@ -404,7 +473,7 @@ export class FakeDockerDaemon {
     this.immediate = null;
     if (this.closed || this.halted) return;
     for (let i = 0; i < FLOOD_WRITES_PER_TURN; i++) {
-      if (this.clients.size === 0) return;
+      if (this.clients.size === 0 || this.source!.exhausted) return;
       const full = this.emit(FLOOD_CHUNK_EVENTS);
       if (full !== null) {
         this.waitingForDrain = true;
@@ -444,17 +513,23 @@ export class FakeDockerDaemon {
       if (lagNs / 1e6 > this.counters.maxLagMs) this.counters.maxLagMs = lagNs / 1e6;
       this.emit(count);
     }
-    this.schedule();
+    // A finite source at its end: the stream stays open, quiet.
+    if (!this.source!.exhausted) this.schedule();
   };
 
-  /** Writes `count` events from the ring, stamped now, in one write per client; returns a client whose buffer is full, if any. */
+  /**
+   * Takes `count` events from the source, stamped now (the daemon's state moves on even with no client, as a
+   * daemon's containers do), and writes them in one write per client; returns a client whose buffer is full,
+   * if any.
+   */
   private emit(count: number): http.ServerResponse | null {
     this.due += count;
+    const { text, events, minBytes, maxBytes } = this.source!.chunk(count, this.clock.nowNs());
+    if (events === 0) return null;
     if (this.clients.size === 0) {
-      this.counters.unsent += count;
+      this.counters.unsent += events;
       return null;
     }
-    const { text, minBytes, maxBytes } = this.ring!.chunk(count, this.clock.nowNs());
     if (this.counters.minEventBytes === 0 || minBytes < this.counters.minEventBytes) this.counters.minEventBytes = minBytes;
     if (maxBytes > this.counters.maxEventBytes) this.counters.maxEventBytes = maxBytes;
     let full: http.ServerResponse | null = null;
@@ -465,7 +540,7 @@ export class FakeDockerDaemon {
       }
       this.counters.writes++;
     }
-    this.counters.emitted += count;
+    this.counters.emitted += events;
     this.counters.bytes += text.length;
     return full;
   }
@@ -480,18 +555,18 @@ type ChildMessage =
   | { type: 'stats'; stats: GeneratorStats }
   | { type: 'error'; message: string };
 
-/** The body of bench/load-generator-process.ts: `node load-generator-process.js <rate>`. */
+/** The body of bench/load-generator-process.ts: `node load-generator-process.js <rate> [<JSON of the rest of GeneratorConfig>]`. */
 export async function serveForParent(argv: string[]): Promise<void> {
   const send = (m: ChildMessage): void => {
     process.send?.(m);
   };
   if (process.send === undefined) throw new Error('the load generator runs under LoadGenerator.start (child_process.fork)');
-  const rate = Number(argv[0]);
+  const config: GeneratorConfig = { ...(argv[1] === undefined ? {} : (JSON.parse(argv[1]) as Omit<GeneratorConfig, 'rate'>)), rate: Number(argv[0]) };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-dockerd-'));
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   let daemon: FakeDockerDaemon;
   try {
-    daemon = new FakeDockerDaemon(path.join(dir, 'docker.sock'), rate);
+    daemon = new FakeDockerDaemon(path.join(dir, 'docker.sock'), config);
     await daemon.listen();
   } catch (err) {
     cleanup();
@@ -546,10 +621,11 @@ export class LoadGenerator {
 
   /**
    * Forks a generator at `rate` events/s (0 = never emits, Infinity = flood: as fast as the reader takes
-   * them) and resolves once its socket listens.
+   * them), or as `config` says, and resolves once its socket listens.
    */
-  static async start(rate: number, timeoutMs = 10_000): Promise<LoadGenerator> {
-    const child = fork(ENTRY, [String(rate)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+  static async start(config: GeneratorConfig | number, timeoutMs = 10_000): Promise<LoadGenerator> {
+    const { rate, ...rest } = typeof config === 'number' ? { rate: config } : config;
+    const child = fork(ENTRY, [String(rate), JSON.stringify(rest)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     liveChildren.add(child);
     child.once('exit', () => liveChildren.delete(child));
     const first = await new Promise<ChildMessage>((resolve, reject) => {

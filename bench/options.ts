@@ -27,7 +27,27 @@ export interface Options {
   peerSocketBind: boolean;
   peerOpenParams: string | null;
   latencyFrom: LatencySource | 'auto';
+  /** The groups of phases to run (--only), in the order of GROUPS. */
+  groups: Group[];
+  /** Container lifecycles/s of the enrichment latency phases (each with enrichment on and off). */
+  enrichmentRates: number[];
+  /** Measured seconds per enrichment rate; null = defaultDurationS(lifecycles/s). */
+  enrichmentDurationS: number | null;
+  /** Seconds from a container's create to its die in those phases. */
+  lifetimeS: number;
+  /** Containers created for the cache phase (0 skips it), at cacheRate lifecycles/s, then cacheIdleS of quiet. */
+  cacheContainers: number;
+  cacheRate: number;
+  cacheIdleS: number;
+  /** The fake daemon's service time for an inspect, ms. */
+  inspectLatencyMs: number;
 }
+
+/** Groups of phases, for --only. */
+export const GROUPS = ['rates', 'throughput', 'overload', 'idle', 'enrichment-latency', 'enrichment-cache'] as const;
+export type Group = (typeof GROUPS)[number];
+/** Names --only also takes: several groups at once. */
+const GROUP_ALIASES: Record<string, readonly Group[]> = { enrichment: ['enrichment-latency', 'enrichment-cache'] };
 
 export const USAGE = `usage: node dist/bench/run.js [options]
   --rates LIST          fixed event rates, events/s, comma-separated (default 10,1000,10000,100000; "" for none)
@@ -47,7 +67,19 @@ export const USAGE = `usage: node dist/bench/run.js [options]
   --peer-open-params S  open_params for the peer (default: unix://<generator socket>, or
                         unix:///var/run/docker.sock when the socket is bound)
   --latency-from SRC    ts (the event's ts, native loop), payload (its "timeNano", JS loop) or auto (default:
-                        ts unless a plugin leaves ts to the host; then payload for every plugin)`;
+                        ts unless a plugin leaves ts to the host; then payload for every plugin)
+  --only LIST           run only these groups of phases, comma-separated: rates, throughput, overload, idle,
+                        enrichment-latency, enrichment-cache, or enrichment (both enrichment groups; ~2 min)
+                        (default: all)
+enrichment phases (ours only, each with init_config.enrichment.enabled true and false, side by side):
+  --enrichment-rates L  container lifecycles/s (create, start, die, destroy: 4 events each), comma-separated
+                        (default 10,1000; "" for none)
+  --enrichment-duration S  measured seconds per rate (default 10 s up to 100/s, 5 s above)
+  --lifetime S          seconds from a container's create to its die (default 1)
+  --cache-containers N  containers created (and left running) for the cache phase (default 10000; 0 skips)
+  --cache-rate R        lifecycles/s at which they are created (default 1000)
+  --cache-idle S        seconds of quiet measured after that (default 10)
+  --inspect-latency MS  the fake daemon's service time per inspect request (default 0)`;
 
 export function defaultDurationS(rate: number): number {
   if (rate <= 100) return 10;
@@ -72,6 +104,14 @@ export function parseOptions(argv: string[]): Options {
       'peer-socket-bind': { type: 'boolean', default: false },
       'peer-open-params': { type: 'string' },
       'latency-from': { type: 'string', default: 'auto' },
+      only: { type: 'string' },
+      'enrichment-rates': { type: 'string', default: '10,1000' },
+      'enrichment-duration': { type: 'string' },
+      lifetime: { type: 'string', default: '1' },
+      'cache-containers': { type: 'string', default: '10000' },
+      'cache-rate': { type: 'string', default: '1000' },
+      'cache-idle': { type: 'string', default: '10' },
+      'inspect-latency': { type: 'string', default: '0' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -85,14 +125,38 @@ export function parseOptions(argv: string[]): Options {
     if (!Number.isFinite(n) || n < min || n > 3600) throw new Error(`--${name} must be a number of seconds in [${min}, 3600], got "${text}"`);
     return n;
   };
-  const rates = values.rates
-    .split(',')
-    .filter((s) => s.trim() !== '')
-    .map((s) => {
-      const n = Number(s.trim());
-      if (!Number.isFinite(n) || n <= 0 || n > 1_000_000) throw new Error(`--rates: "${s}" is not a rate in (0, 1000000] events/s`);
-      return n;
-    });
+  const rateList = (name: string, text: string, max: number, unit: string): number[] =>
+    text
+      .split(',')
+      .filter((s) => s.trim() !== '')
+      .map((s) => {
+        const n = Number(s.trim());
+        if (!Number.isFinite(n) || n <= 0 || n > max) throw new Error(`--${name}: "${s}" is not a rate in (0, ${max}] ${unit}`);
+        return n;
+      });
+  const rates = rateList('rates', values.rates, 1_000_000, 'events/s');
+  const enrichmentRates = rateList('enrichment-rates', values['enrichment-rates'], 100_000, 'lifecycles/s');
+  const cacheRate = rateList('cache-rate', values['cache-rate'], 100_000, 'lifecycles/s');
+  if (cacheRate.length !== 1) throw new Error(`--cache-rate must be one rate, got "${values['cache-rate']}"`);
+  const cacheContainers = Number(values['cache-containers']);
+  if (!Number.isInteger(cacheContainers) || cacheContainers < 0 || cacheContainers > 1_000_000) {
+    throw new Error(`--cache-containers must be an integer in [0, 1000000], got "${values['cache-containers']}"`);
+  }
+  const inspectLatencyMs = Number(values['inspect-latency']);
+  if (!Number.isFinite(inspectLatencyMs) || inspectLatencyMs < 0 || inspectLatencyMs > 10_000) {
+    throw new Error(`--inspect-latency must be a number of ms in [0, 10000], got "${values['inspect-latency']}"`);
+  }
+  let groups: Group[] = [...GROUPS];
+  if (values.only !== undefined) {
+    const wanted = new Set<Group>();
+    for (const name of values.only.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+      const resolved = GROUP_ALIASES[name] ?? (GROUPS.includes(name as Group) ? [name as Group] : null);
+      if (resolved === null) throw new Error(`--only: "${name}" is none of ${[...GROUPS, ...Object.keys(GROUP_ALIASES)].join(', ')}`);
+      for (const g of resolved) wanted.add(g);
+    }
+    if (wanted.size === 0) throw new Error('--only: no group given');
+    groups = GROUPS.filter((g) => wanted.has(g));
+  }
   const throughputRate = values['throughput-rate'] === 'max' ? Infinity : Number(values['throughput-rate']);
   if (!(throughputRate > 0) || (Number.isFinite(throughputRate) && throughputRate > 1_000_000)) {
     throw new Error(`--throughput-rate must be max or a rate in (0, 1000000], got "${values['throughput-rate']}"`);
@@ -116,6 +180,14 @@ export function parseOptions(argv: string[]): Options {
     peerSocketBind: values['peer-socket-bind'],
     peerOpenParams: values['peer-open-params'] ?? null,
     latencyFrom,
+    groups,
+    enrichmentRates,
+    enrichmentDurationS: values['enrichment-duration'] === undefined ? null : seconds('enrichment-duration', values['enrichment-duration'], 0.1),
+    lifetimeS: seconds('lifetime', values.lifetime, 0.01),
+    cacheContainers,
+    cacheRate: cacheRate[0],
+    cacheIdleS: seconds('cache-idle', values['cache-idle'], 0.1),
+    inspectLatencyMs,
   };
 }
 
@@ -123,23 +195,63 @@ export function parseOptions(argv: string[]): Options {
 export const OVERLOAD_RATE = 20_000;
 export const OVERLOAD_FACTOR = 10;
 
-/** The measured phases, in order: each rate, throughput with then without extraction, overload, idle. */
+/**
+ * The measured phases, in order: each rate, throughput with then without extraction, overload, idle; then the
+ * enrichment phases, each with enrichment on and off back to back, the order swapped from one pair to the next.
+ */
 export function plan(options: Options, latencyFrom: LatencySource): PhaseSpec[] {
-  const phases: PhaseSpec[] = options.rates.map((rate) => ({
-    kind: 'rate',
-    rate,
-    warmupS: options.warmupS,
-    durationS: options.durationS ?? defaultDurationS(rate),
-    latencyFrom,
-  }));
-  if (options.throughputS > 0) {
+  const has = (g: Group): boolean => options.groups.includes(g);
+  const phases: PhaseSpec[] = has('rates')
+    ? options.rates.map((rate) => ({
+        kind: 'rate',
+        rate,
+        warmupS: options.warmupS,
+        durationS: options.durationS ?? defaultDurationS(rate),
+        latencyFrom,
+      }))
+    : [];
+  if (has('throughput') && options.throughputS > 0) {
     for (const extract of [true, false]) {
       phases.push({ kind: 'throughput', warmupS: options.warmupS, durationS: options.throughputS, extract, generatorRate: options.throughputRate });
     }
   }
-  if (options.overloadS > 0) phases.push({ kind: 'overload', rate: OVERLOAD_RATE, factor: OVERLOAD_FACTOR, durationS: options.overloadS });
-  if (options.idleS > 0) phases.push({ kind: 'idle', windowS: options.idleS });
+  if (has('overload') && options.overloadS > 0) phases.push({ kind: 'overload', rate: OVERLOAD_RATE, factor: OVERLOAD_FACTOR, durationS: options.overloadS });
+  if (has('idle') && options.idleS > 0) phases.push({ kind: 'idle', windowS: options.idleS });
+  let pair = 0;
+  const onOff = (): boolean[] => (pair++ % 2 === 0 ? [true, false] : [false, true]);
+  if (has('enrichment-latency')) {
+    for (const lifecyclesPerS of options.enrichmentRates) {
+      for (const enrichment of onOff()) {
+        phases.push({
+          kind: 'enrichment',
+          lifecyclesPerS,
+          lifetimeS: options.lifetimeS,
+          enrichment,
+          warmupS: options.warmupS,
+          durationS: options.enrichmentDurationS ?? defaultDurationS(lifecyclesPerS),
+          inspectLatencyMs: options.inspectLatencyMs,
+        });
+      }
+    }
+  }
+  if (has('enrichment-cache') && options.cacheContainers > 0) {
+    for (const enrichment of onOff()) {
+      phases.push({
+        kind: 'enrichmentCache',
+        containers: options.cacheContainers,
+        lifecyclesPerS: options.cacheRate,
+        enrichment,
+        idleS: options.cacheIdleS,
+        inspectLatencyMs: options.inspectLatencyMs,
+      });
+    }
+  }
   return phases;
+}
+
+/** Phases of ours alone (a peer has no enrichment to turn on or off). */
+export function oursOnly(spec: PhaseSpec): boolean {
+  return spec.kind === 'enrichment' || spec.kind === 'enrichmentCache';
 }
 
 export function phaseName(spec: PhaseSpec): string {
@@ -154,5 +266,9 @@ export function phaseName(spec: PhaseSpec): string {
       return `overload (${spec.rate} events/s, Falco ${spec.factor}× slower)`;
     case 'idle':
       return 'idle';
+    case 'enrichment':
+      return `enrichment ${spec.enrichment ? 'on' : 'off'}, ${spec.lifecyclesPerS} container lifecycles/s`;
+    case 'enrichmentCache':
+      return `cache: ${spec.containers} containers, enrichment ${spec.enrichment ? 'on' : 'off'}`;
   }
 }

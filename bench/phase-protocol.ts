@@ -22,7 +22,25 @@ export type PhaseSpec =
   | { kind: 'throughput'; warmupS: number; durationS: number; extract: boolean; generatorRate: number }
   /** Falco `factor` times slower than a generator at `rate`: the engine's memory while its buffer is full. */
   | { kind: 'overload'; rate: number; factor: number; durationS: number }
-  | { kind: 'idle'; windowS: number };
+  | { kind: 'idle'; windowS: number }
+  /**
+   * Container lifecycles (create, start, die, destroy; distinct containers living lifetimeS) at lifecyclesPerS,
+   * the engine's enrichment on or off: latency per action. Ours only.
+   */
+  | {
+      kind: 'enrichment';
+      lifecyclesPerS: number;
+      lifetimeS: number;
+      enrichment: boolean;
+      warmupS: number;
+      durationS: number;
+      inspectLatencyMs: number;
+    }
+  /**
+   * `containers` containers created and started at lifecyclesPerS (none dies), then idleS of quiet: the
+   * engine's memory and idle CPU with them in its cache (enrichment on) or not (off). Ours only.
+   */
+  | { kind: 'enrichmentCache'; containers: number; lifecyclesPerS: number; enrichment: boolean; idleS: number; inspectLatencyMs: number };
 
 export interface WorkerRequest {
   library: string;
@@ -30,6 +48,8 @@ export interface WorkerRequest {
   /** Names of the fields extracted per event, one extract_fields call each. */
   fields: string[];
   spec: PhaseSpec;
+  /** Merged over the bench's init_config (bench/plugin-config.ts), e.g. {enrichment: {enabled: false}}. */
+  initConfig: Record<string, unknown>;
 }
 
 /** The plugin's own counters (get_metrics), null where it has none (the Go SDK has no get_metrics). */
@@ -39,6 +59,12 @@ export interface PluginCounters {
   engineDroppedEvents: number | null;
   engineOverflowEvents: number | null;
   errors: number | null;
+  /** The engine's enrichment counters (docs/enrichment.md); null where the plugin has no such metric. */
+  enrichedEvents: number | null;
+  enrichLateEvents: number | null;
+  enrichGoneEvents: number | null;
+  enrichFailedEvents: number | null;
+  inspectRequests: number | null;
 }
 
 /** CPU of the processes under test over one loop. */
@@ -131,7 +157,58 @@ export interface IdleResult {
   steady: IdleWindow;
 }
 
-export type PhaseMeasure = ProbeResult | RateResult | ThroughputResult | OverloadResult | IdleResult;
+/** Events handed over after the measured loop, the generator stopped, until nothing moved for a while. */
+export interface Drain {
+  events: number;
+  seconds: number;
+  /** false when events or counters still moved when the drain gave up. */
+  settled: boolean;
+}
+
+export interface EnrichmentResult {
+  kind: 'enrichment';
+  lifecyclesPerS: number;
+  /** lifecyclesPerS × actions.length. */
+  eventsPerS: number;
+  lifetimeS: number;
+  enrichment: boolean;
+  inspectLatencyMs: number;
+  warmupS: number;
+  durationS: number;
+  /** The Docker actions of one lifecycle step: the i-th event of the stream is actions[i % length]. */
+  actions: string[];
+  /** Measured events (after the warm-up events). */
+  events: number;
+  warmupEvents: number;
+  /** Events handed over in the loop (warm-up included) and after it (drain): all of them = what was emitted. */
+  loopEvents: number;
+  drain: Drain;
+  /** Latency per action ('create', 'start', …) and over every event ('all'), measured part. */
+  latencyMs: Record<string, LatencySummary>;
+  batches: BatchSummary;
+  /** Over warm-up + measurement. */
+  cpu: LoopCpu;
+}
+
+export interface EnrichmentCacheResult {
+  kind: 'enrichmentCache';
+  containers: number;
+  lifecyclesPerS: number;
+  enrichment: boolean;
+  inspectLatencyMs: number;
+  /** Events handed over (containers × 2 when all came), and seconds until the last of them. */
+  events: number;
+  populateS: number;
+  drain: Drain;
+  /** Engine CPU time (schedstat) from open until the drain settled: taking the containers in, s. */
+  populateEngineCpuS: number | null;
+  /** The quiet window after that: CPU, engine VmRSS every 250 ms (MiB). */
+  idleS: number;
+  idleCpu: LoopCpu;
+  idleEngineRssMiB: number[];
+}
+
+export type PhaseMeasure = ProbeResult | RateResult | ThroughputResult | OverloadResult | IdleResult | EnrichmentResult | EnrichmentCacheResult;
 
 export interface WorkerResult {
   /** get_name / get_version of the library. */

@@ -6,7 +6,11 @@
 
 import { benchConfig } from './plugin-config';
 import { Plugin, type FieldRequest, type LoopResult, type Metric, type PluginInstance, type PluginState } from '../native/loader/index.js';
+import { lifecycleActions } from './fake-containers';
 import type {
+  Drain,
+  EnrichmentCacheResult,
+  EnrichmentResult,
   FromWorker,
   IdleResult,
   IdleWindow,
@@ -55,7 +59,44 @@ function counters(metrics: Metric[]): PluginCounters {
     engineDroppedEvents: get('engine_dropped_events'),
     engineOverflowEvents: get('engine_overflow_events'),
     errors: get('errors'),
+    enrichedEvents: get('engine_enriched_events'),
+    enrichLateEvents: get('engine_enrichment_late_events'),
+    enrichGoneEvents: get('engine_enrichment_gone_events'),
+    enrichFailedEvents: get('engine_enrichment_failed_events'),
+    inspectRequests: get('engine_inspect_requests'),
   };
+}
+
+/** Longer than the engine's STATS interval (1 s, src/stats.ts): a drain quiet this long saw the last STATS. */
+const SETTLE_MS = 1500;
+const DRAIN_MAX_MS = 12_000;
+
+/**
+ * Hands over what is left (the generator stopped, or its finite stream ended) until neither events nor the
+ * engine's counters moved for SETTLE_MS, at most DRAIN_MAX_MS. The loop's own counters (idle_timeouts…) do
+ * not count as moving.
+ */
+async function drainUntilQuiet(state: PluginState, instance: PluginInstance, fields: FieldRequest[]): Promise<Drain> {
+  const key = (): string =>
+    state
+      .metrics()
+      .filter((m) => /\.(engine_|events_delivered$)/.test(m.name))
+      .map((m) => `${m.name}=${String(m.value)}`)
+      .join(',');
+  const startedAt = performance.now();
+  let quietSince = startedAt;
+  let last = key();
+  let events = 0;
+  while (performance.now() - quietSince < SETTLE_MS) {
+    if (performance.now() - startedAt > DRAIN_MAX_MS) return { events, seconds: (performance.now() - startedAt) / 1000, settled: false };
+    const r = await instance.runLoop({ durationMs: 100, fields });
+    checkLoop(r, 'drain');
+    events += r.events;
+    const now = key();
+    if (r.events > 0 || now !== last) quietSince = performance.now();
+    last = now;
+  }
+  return { events, seconds: (performance.now() - startedAt) / 1000, settled: true };
 }
 
 /** CPU of one native loop (its getrusage figures) plus the engine's between two samples. */
@@ -292,11 +333,104 @@ async function idle(instance: PluginInstance, enginePid: number | null, windowS:
   return { kind: 'idle', afterOpen, steady };
 }
 
+/** Container lifecycles, enrichment on or off: latency per action (the i-th event is actions[i % length]). */
+async function enrichment(
+  state: PluginState,
+  instance: PluginInstance,
+  enginePid: number | null,
+  spec: Extract<WorkerRequest['spec'], { kind: 'enrichment' }>,
+  fields: FieldRequest[],
+): Promise<EnrichmentResult> {
+  const what = `enrichment ${spec.enrichment ? 'on' : 'off'}, ${spec.lifecyclesPerS} lifecycles/s`;
+  const actions = lifecycleActions({ lifetimeS: spec.lifetimeS, execs: false });
+  const eventsPerS = spec.lifecyclesPerS * actions.length;
+  const warmupEvents = Math.round(eventsPerS * spec.warmupS);
+  const engine0 = enginePid === null ? null : sampleCpu(enginePid);
+  const r = await instance.runLoop({ durationMs: Math.round((spec.warmupS + spec.durationS) * 1000), fields });
+  const engine1 = enginePid === null ? null : sampleCpu(enginePid);
+  await send({ type: 'loopDone' });
+  checkLoop(r, what);
+  if (r.latencyNs.length !== r.events) throw new Error(`${what}: ${r.events - r.latencyNs.length} events had no ts of their own (host-stamped)`);
+  const byAction = new Map<string, number[]>(actions.map((a) => [a, []]));
+  for (let i = warmupEvents; i < r.events; i++) byAction.get(actions[i % actions.length])!.push(Number(r.latencyNs[i]));
+  const latencyMs: Record<string, ReturnType<typeof summariseLatencies>> = { all: summariseLatencies(r.latencyNs, warmupEvents) };
+  for (const [action, ns] of byAction) latencyMs[action] = summariseLatencies(ns);
+  // The generator stops now (the parent halts it on loopDone): the rest, and the engine's last STATS.
+  const drain = await drainUntilQuiet(state, instance, fields);
+  return {
+    kind: 'enrichment',
+    lifecyclesPerS: spec.lifecyclesPerS,
+    eventsPerS,
+    lifetimeS: spec.lifetimeS,
+    enrichment: spec.enrichment,
+    inspectLatencyMs: spec.inspectLatencyMs,
+    warmupS: spec.warmupS,
+    durationS: spec.durationS,
+    actions,
+    events: Math.max(0, r.events - warmupEvents),
+    warmupEvents,
+    loopEvents: r.events,
+    drain,
+    latencyMs,
+    batches: summariseBatches(r.batchSizes, warmupEvents),
+    cpu: loopCpu(r, engine0, engine1),
+  };
+}
+
+/** Containers created and started (none dies), then quiet: the engine's memory and idle CPU with them. */
+async function enrichmentCache(
+  state: PluginState,
+  instance: PluginInstance,
+  enginePid: number | null,
+  spec: Extract<WorkerRequest['spec'], { kind: 'enrichmentCache' }>,
+  fields: FieldRequest[],
+): Promise<EnrichmentCacheResult> {
+  const what = `cache, enrichment ${spec.enrichment ? 'on' : 'off'}`;
+  const expected = spec.containers * lifecycleActions({ lifetimeS: null, execs: false }).length;
+  const engineAtStart = enginePid === null ? null : sampleCpu(enginePid);
+  const startedAt = performance.now();
+  const capMs = (spec.containers / spec.lifecyclesPerS) * 1000 + 30_000;
+  let events = 0;
+  while (events < expected && performance.now() - startedAt < capMs) {
+    const r = await instance.runLoop({ durationMs: 1000, maxEvents: expected - events, fields });
+    checkLoop(r, what);
+    events += r.events;
+  }
+  const populateS = (performance.now() - startedAt) / 1000;
+  // The inspects of the last containers complete, the engine's last STATS comes.
+  const drain = await drainUntilQuiet(state, instance, fields);
+  const engineSettled = enginePid === null ? null : sampleCpu(enginePid);
+  const sampler = sampleRss(enginePid, RSS_SAMPLE_MS);
+  try {
+    const engine0 = enginePid === null ? null : sampleCpu(enginePid);
+    const r = await instance.runLoop({ durationMs: Math.round(spec.idleS * 1000), fields });
+    const engine1 = enginePid === null ? null : sampleCpu(enginePid);
+    await send({ type: 'loopDone' });
+    checkLoop(r, `${what}, idle`);
+    return {
+      kind: 'enrichmentCache',
+      containers: spec.containers,
+      lifecyclesPerS: spec.lifecyclesPerS,
+      enrichment: spec.enrichment,
+      inspectLatencyMs: spec.inspectLatencyMs,
+      events: events + drain.events + r.events,
+      populateS,
+      drain,
+      populateEngineCpuS: engineAtStart === null || engineSettled === null ? null : (engineSettled.schedUs - engineAtStart.schedUs) / 1e6,
+      idleS: spec.idleS,
+      idleCpu: loopCpu(r, engine0, engine1),
+      idleEngineRssMiB: sampler.samples,
+    };
+  } finally {
+    sampler.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const { request } = await nextMessage('run');
   const fields: FieldRequest[] = request.fields.map((name) => ({ name }));
   const plugin = new Plugin(request.library);
-  const state = plugin.init(benchConfig(plugin));
+  const state = plugin.init({ ...benchConfig(plugin), ...request.initConfig });
   let instance: PluginInstance;
   try {
     instance = await state.openAsync(request.openParams);
@@ -317,6 +451,8 @@ async function main(): Promise<void> {
   else if (spec.kind === 'rate') measure = await rate(state, instance, enginePid, spec, fields);
   else if (spec.kind === 'throughput') measure = await throughput(instance, enginePid, spec, fields);
   else if (spec.kind === 'overload') measure = await overload(state, instance, enginePid, spec);
+  else if (spec.kind === 'enrichment') measure = await enrichment(state, instance, enginePid, spec, fields);
+  else if (spec.kind === 'enrichmentCache') measure = await enrichmentCache(state, instance, enginePid, spec, fields);
   else measure = await idle(instance, enginePid, spec.windowS, fields);
   await send({
     type: 'result',

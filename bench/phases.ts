@@ -3,7 +3,8 @@
 // beside the processes under test on the same cores, so its CPU is reported, never counted as theirs).
 
 import type { ChildProcess } from 'node:child_process';
-import { LoadGenerator, type GeneratorStats } from './load-generator';
+import { lifecycleActions } from './fake-containers';
+import { LoadGenerator, type GeneratorConfig, type GeneratorStats } from './load-generator';
 import type { FromWorker, PhaseSpec, ToWorker, WorkerResult } from './phase-protocol';
 import { canUnshare, DOCKER_SOCK, probeFailure, spawnWorker, type PluginTarget, type ProbeOutcome } from './peer';
 import { cpuBetween, sampleCpu, type CpuSample, type CpuUse } from './processes';
@@ -20,8 +21,32 @@ export interface PhaseOutcome {
   eventsConnections: number;
 }
 
-/** The generator rate a phase needs: its rate, the throughput phase's (Infinity = flood), 0 for idle. */
-export function generatorRate(spec: PhaseSpec): number {
+/** The generator a phase needs: its rate, and for the enrichment phases container lifecycles. */
+export function generatorConfig(spec: PhaseSpec): GeneratorConfig {
+  switch (spec.kind) {
+    case 'enrichment': {
+      const options = { lifecyclesPerS: spec.lifecyclesPerS, lifetimeS: spec.lifetimeS, count: null, execs: false };
+      return { rate: spec.lifecyclesPerS * lifecycleActions(options).length, events: { kind: 'lifecycles', ...options }, inspectLatencyMs: spec.inspectLatencyMs };
+    }
+    case 'enrichmentCache': {
+      const options = { lifecyclesPerS: spec.lifecyclesPerS, lifetimeS: null, count: spec.containers, execs: false };
+      return { rate: spec.lifecyclesPerS * lifecycleActions(options).length, events: { kind: 'lifecycles', ...options }, inspectLatencyMs: spec.inspectLatencyMs };
+    }
+    default:
+      return { rate: generatorRate(spec) };
+  }
+}
+
+/** init_config a phase sets over the bench's own: the enrichment phases turn enrichment on or off. */
+export function initConfigFor(spec: PhaseSpec): Record<string, unknown> {
+  if (spec.kind === 'enrichment') return { enrichment: { enabled: spec.enrichment } };
+  // maxContainers: the cache holds every container created (the default, 10000, for up to that many).
+  if (spec.kind === 'enrichmentCache') return { enrichment: spec.enrichment ? { enabled: true, maxContainers: Math.max(10_000, spec.containers) } : { enabled: false } };
+  return {};
+}
+
+/** The generator rate (events/s) of a phase that streams the ring: its rate, the throughput phase's (Infinity = flood), 0 for idle. */
+function generatorRate(spec: Exclude<PhaseSpec, { kind: 'enrichment' | 'enrichmentCache' }>): number {
   switch (spec.kind) {
     case 'probe':
       return 200;
@@ -48,7 +73,18 @@ export function phaseSeconds(spec: PhaseSpec): number {
       return spec.durationS;
     case 'idle':
       return 2 * spec.windowS;
+    case 'enrichment':
+      // and the drain after the loop (about 2 s: the STATS interval and a margin)
+      return spec.warmupS + spec.durationS + 2;
+    case 'enrichmentCache':
+      return spec.containers / spec.lifecyclesPerS + 2 + spec.idleS;
   }
+}
+
+/** Seconds a phase may run before its watchdog gives it up. */
+function watchdogSeconds(spec: PhaseSpec): number {
+  // The cache phase waits for every container's events (up to 30 s late) and drains (up to 12 s).
+  return phaseSeconds(spec) + PHASE_SLACK_S + (spec.kind === 'enrichmentCache' ? 45 : 0);
 }
 
 const liveWorkers = new Set<ChildProcess>();
@@ -118,7 +154,7 @@ function withTimeout<T>(p: Promise<T>, seconds: number, what: string, onTimeout:
 
 /** Runs `spec` against `target` with a generator of its own; the generator and the worker never outlive it. */
 export async function runPhase(target: PluginTarget, spec: PhaseSpec, fields: string[]): Promise<PhaseOutcome> {
-  const generator = await LoadGenerator.start(generatorRate(spec));
+  const generator = await LoadGenerator.start(generatorConfig(spec));
   let channel: WorkerChannel | null = null;
   try {
     channel = new WorkerChannel(spawnWorker(target, generator.socketPath));
@@ -126,7 +162,7 @@ export async function runPhase(target: PluginTarget, spec: PhaseSpec, fields: st
     const what = `${target.label} ${spec.kind}`;
     // With the socket bound on /var/run/docker.sock the plugin is told that path, as a daemon default would be.
     const openParams = target.openParams ?? (target.bindSocket ? `unix://${DOCKER_SOCK}` : generator.openParams);
-    channel.send({ type: 'run', request: { library: target.library, openParams, fields, spec } });
+    channel.send({ type: 'run', request: { library: target.library, openParams, fields, spec, initConfig: initConfigFor(spec) } });
     await withTimeout(channel.next('opened'), PHASE_SLACK_S, `${what}: open`, kill);
     const measuring = channel.next('measuring');
     measuring.catch(() => undefined);
@@ -137,11 +173,19 @@ export async function runPhase(target: PluginTarget, spec: PhaseSpec, fields: st
       await withTimeout(measuring, PHASE_SLACK_S + spec.warmupS, `${what}: warm-up`, kill);
       generator0 = sampleCpu(generator.pid);
     }
-    await withTimeout(channel.next('loopDone'), phaseSeconds(spec) + PHASE_SLACK_S, what, kill);
+    await withTimeout(channel.next('loopDone'), watchdogSeconds(spec), what, kill);
     // Right as the loop returned: the generator's counters and CPU cover the loop, not the worker's summing up.
     const generatorCpu = cpuBetween(generator0, sampleCpu(generator.pid));
-    const stats = await generator.stats();
+    // The enrichment phases then drain everything emitted: the generator stops emitting here (it still answers
+    // inspects), and its counters are read again once the worker is done.
+    const drains = spec.kind === 'enrichment' || spec.kind === 'enrichmentCache';
+    let stats = drains ? await generator.halt() : await generator.stats();
     const { result } = await withTimeout(channel.next('result'), PHASE_SLACK_S, `${what}: result`, kill);
+    if (drains) {
+      // emitted and the achieved rate as of the halt; the inspects answered until now
+      const { inspects, liveContainers, containersCreated } = await generator.stats();
+      stats = { ...stats, inspects, liveContainers, containersCreated };
+    }
     const eventsConnections = generator.eventsConnections;
     // close/destroy in the worker: give it a few seconds (the Go SDK's close can leave a goroutine blocked).
     const exitTimer = setTimeout(kill, 5000);

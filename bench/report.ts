@@ -2,7 +2,7 @@
 // the bench issue and the side-by-side ratios.
 
 import type { GeneratorStats } from './load-generator';
-import type { IdleResult, IdleWindow, OverloadResult, PluginCounters, RateResult, ThroughputResult } from './phase-protocol';
+import type { EnrichmentCacheResult, EnrichmentResult, IdleResult, IdleWindow, OverloadResult, PluginCounters, RateResult, ThroughputResult } from './phase-protocol';
 import type { CpuUse } from './processes';
 import { BATCH_BUCKETS, bucketLabel, type BatchSummary } from './stats';
 
@@ -33,6 +33,10 @@ export interface TargetResults {
   throughput: Array<Phase<ThroughputResult>>;
   overload: Phase<OverloadResult> | null;
   idle: Phase<IdleResult> | null;
+  /** Enrichment on and off per container lifecycle rate (ours only). */
+  enrichment: Array<Phase<EnrichmentResult>>;
+  /** The cache phase, enrichment on and off (ours only). */
+  enrichmentCache: Array<Phase<EnrichmentCacheResult>>;
 }
 
 export interface BenchResults {
@@ -247,6 +251,193 @@ export function memoryLine(t: TargetResults): string {
   return `Peak RSS over all phases: loop process ${fmtMiB(r.loop)}${r.engine === null ? ' (no engine process)' : `, engine ${fmtMiB(r.engine)}`}.`;
 }
 
+// ------------------------------------------------------------------ enrichment
+
+const fmtCount = (x: number | null | undefined): string => (isNum(x) ? String(x) : '–');
+const onOff = (on: boolean): string => (on ? 'on' : 'off');
+
+/** Events handed to Falco in an enrichment phase: in the loop and in the drain after it (all that was emitted). */
+export function enrichmentDelivered(p: Phase<EnrichmentResult | EnrichmentCacheResult>): number {
+  const m = p.measure;
+  return m.kind === 'enrichment' ? m.loopEvents + m.drain.events : m.events;
+}
+
+/** "n (x %)" of the delivered events; '–' without the counter. */
+function ofDelivered(n: number | null, delivered: number): string {
+  if (!isNum(n)) return '–';
+  return delivered > 0 ? `${n} (${((n / delivered) * 100).toFixed(1)} %)` : String(n);
+}
+
+function inspectsServed(g: GeneratorStats): string {
+  const i = g.inspects;
+  return `${i.containers} / ${i.images} / ${i.execs} / ${i.notFound}`;
+}
+
+/** (loop + engine) CPU per delivered event over an enrichment phase's loop. */
+function enrichmentCpuUsPerEvent(p: Phase<EnrichmentResult>): number | null {
+  const m = p.measure;
+  const engine = engineCpuPct(m.cpu.engine, p.hasEngine);
+  if (engine === null || m.loopEvents <= 0) return null;
+  return (((m.cpu.loopPct + engine) / 100) * m.cpu.wallS * 1e6) / m.loopEvents;
+}
+
+/** Per lifecycle rate: enrichment off, on, and on/off, for the latencies of create and start events. */
+export function enrichmentComparisonTable(t: TargetResults): string {
+  const rows: string[][] = [];
+  const rates = [...new Set(t.enrichment.map((p) => p.measure.lifecyclesPerS))];
+  for (const rate of rates) {
+    const on = t.enrichment.find((p) => p.measure.lifecyclesPerS === rate && p.measure.enrichment);
+    const off = t.enrichment.find((p) => p.measure.lifecyclesPerS === rate && !p.measure.enrichment);
+    const at = `${fmtRate(rate)} lifecycles/s (${fmtRate(on?.measure.eventsPerS ?? off?.measure.eventsPerS)} events/s)`;
+    const row = (what: string, get: (p: Phase<EnrichmentResult>) => number | null, fmt: (x: number | null) => string): void => {
+      const a = off === undefined ? null : get(off);
+      const b = on === undefined ? null : get(on);
+      rows.push([at, what, fmt(a), fmt(b), isNum(a) && isNum(b) && a > 0 ? fmtRatio(b / a) : '–']);
+    };
+    for (const action of ['create', 'start']) {
+      row(`${action} p50, ms`, (p) => p.measure.latencyMs[action]?.p50 ?? null, fmtMs);
+      row(`${action} p99, ms`, (p) => p.measure.latencyMs[action]?.p99 ?? null, fmtMs);
+    }
+    row('every event p99, ms', (p) => p.measure.latencyMs.all.p99, fmtMs);
+    row('engine CPU, % of a core', (p) => p.measure.cpu.engine?.schedPct ?? null, fmtPct);
+    row('CPU per event (loop + engine)', enrichmentCpuUsPerEvent, fmtUs);
+    row('engine peak RSS', (p) => p.enginePeakRssMiB, fmtMiB);
+  }
+  return table(['rate', 'figure', 'enrichment off', 'enrichment on', 'on/off'], ['---', '---', '---:', '---:', '---:'], rows);
+}
+
+/** Every enrichment phase: latencies per action, the engine's enrichment counters, the inspects the daemon answered. */
+export function enrichmentTable(t: TargetResults): string {
+  return table(
+    [
+      'lifecycles/s',
+      'enrichment',
+      'events',
+      'create p50 / p99 / max ms',
+      'start p50 / p99 / max ms',
+      'die p99, destroy p99 ms',
+      'enriched',
+      'late',
+      'gone',
+      'failed',
+      'inspect requests (engine)',
+      'inspects answered: containers / images / execs / 404',
+      'CPU loop / engine',
+    ],
+    ['---:', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
+    t.enrichment.map((p) => {
+      const m = p.measure;
+      const l = (a: string): string => {
+        const x = m.latencyMs[a];
+        return x === undefined ? '–' : `${fmtMs(x.p50)} / ${fmtMs(x.p99)} / ${fmtMs(x.max)}`;
+      };
+      const delivered = enrichmentDelivered(p);
+      return [
+        fmtRate(m.lifecyclesPerS),
+        onOff(m.enrichment),
+        `${m.events} (+${m.warmupEvents} warm-up, +${m.drain.events} after)`,
+        l('create'),
+        l('start'),
+        `${fmtMs(m.latencyMs.die?.p99)}, ${fmtMs(m.latencyMs.destroy?.p99)}`,
+        ofDelivered(p.plugin.enrichedEvents, delivered),
+        ofDelivered(p.plugin.enrichLateEvents, delivered),
+        ofDelivered(p.plugin.enrichGoneEvents, delivered),
+        ofDelivered(p.plugin.enrichFailedEvents, delivered),
+        fmtCount(p.plugin.inspectRequests),
+        inspectsServed(p.generator),
+        `${fmtPct(m.cpu.loopPct)} / ${p.hasEngine ? fmtPct(m.cpu.engine?.schedPct) : 'none'}`,
+      ];
+    }),
+  );
+}
+
+function median(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** The engine's resident memory with the containers in its cache: the median of the idle window's samples. */
+export function cacheRssMiB(p: Phase<EnrichmentCacheResult>): number | null {
+  return median(p.measure.idleEngineRssMiB);
+}
+
+export interface CacheCost {
+  containers: number;
+  /** on − off: engine RSS (idle median), MiB, and per container, bytes; engine idle CPU, points of a core. */
+  rssMiB: number;
+  bytesPerContainer: number;
+  idleCpuPct: number | null;
+}
+
+export function cacheCost(t: TargetResults): CacheCost | null {
+  const on = t.enrichmentCache.find((p) => p.measure.enrichment);
+  const off = t.enrichmentCache.find((p) => !p.measure.enrichment);
+  if (on === undefined || off === undefined) return null;
+  const a = cacheRssMiB(on);
+  const b = cacheRssMiB(off);
+  if (!isNum(a) || !isNum(b)) return null;
+  const cpuOn = on.measure.idleCpu.engine?.schedPct;
+  const cpuOff = off.measure.idleCpu.engine?.schedPct;
+  return {
+    containers: on.measure.containers,
+    rssMiB: a - b,
+    bytesPerContainer: ((a - b) * 2 ** 20) / on.measure.containers,
+    idleCpuPct: isNum(cpuOn) && isNum(cpuOff) ? cpuOn - cpuOff : null,
+  };
+}
+
+export function cacheTable(t: TargetResults): string {
+  const rows = t.enrichmentCache.map((p) => {
+    const m = p.measure;
+    const rss = m.idleEngineRssMiB;
+    return [
+      onOff(m.enrichment),
+      `${p.generator.containersCreated} (${fmtRate(m.lifecyclesPerS)}/s)`,
+      String(m.events),
+      `${m.populateS.toFixed(1)} s`,
+      ofDelivered(p.plugin.enrichedEvents, m.events),
+      fmtCount(p.plugin.inspectRequests),
+      inspectsServed(p.generator),
+      `${fmtMiB(cacheRssMiB(p))} (${rss.length ? `${Math.min(...rss).toFixed(1)}–${Math.max(...rss).toFixed(1)}` : '–'})`,
+      fmtMiB(p.enginePeakRssMiB),
+      m.populateEngineCpuS === null ? '–' : `${m.populateEngineCpuS.toFixed(2)} s (${fmtUs((m.populateEngineCpuS * 1e6) / m.containers)}/container)`,
+      `${fmtPct(m.idleCpu.engine?.schedPct)} (${fmtPct(m.idleCpu.engine?.statPct)})`,
+      fmtPct(m.idleCpu.loopPct),
+    ];
+  });
+  const cost = cacheCost(t);
+  const lines = [
+    table(
+      [
+        'enrichment',
+        'containers created',
+        'events',
+        'until all handed over',
+        'enriched',
+        'inspect requests (engine)',
+        'inspects answered: containers / images / execs / 404',
+        'engine RSS, quiet: median (range)',
+        'engine peak RSS',
+        'engine CPU to take them in',
+        'engine idle CPU: schedstat (utime+stime)',
+        'loop idle CPU',
+      ],
+      ['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
+      rows,
+    ),
+  ];
+  if (cost !== null) {
+    lines.push(
+      '',
+      `Cache cost (on − off, same events): **${cost.rssMiB >= 0 ? '+' : ''}${cost.rssMiB.toFixed(1)} MiB** engine RSS for ${fmtRate(cost.containers)} containers, ` +
+        `**${fmtRate(cost.bytesPerContainer)} bytes per container**; engine idle CPU ${cost.idleCpuPct === null ? '–' : `${cost.idleCpuPct >= 0 ? '+' : ''}${cost.idleCpuPct.toFixed(2)} points`} of a core.`,
+    );
+  }
+  return lines.join('\n');
+}
+
 // ------------------------------------------------------------------ side by side
 
 interface Row {
@@ -451,6 +642,23 @@ export function warnings(t: TargetResults): string[] {
     const n = t.idle.measure.afterOpen.events + t.idle.measure.steady.events;
     if (n > 0) out.push(`${who}, idle: ${n} events arrived from a generator at rate 0`);
   }
+  for (const p of [...t.enrichment, ...t.enrichmentCache]) {
+    const m = p.measure;
+    const at = m.kind === 'enrichment' ? `${who}, ${m.lifecyclesPerS} lifecycles/s, enrichment ${onOff(m.enrichment)}` : `${who}, cache, enrichment ${onOff(m.enrichment)}`;
+    const g = p.generator;
+    const delivered = enrichmentDelivered(p);
+    if ((p.plugin.engineRestarts ?? 0) > 0) out.push(`${at}: the engine restarted ${p.plugin.engineRestarts} time(s)`);
+    if ((p.plugin.engineDroppedEvents ?? 0) > 0) out.push(`${at}: the engine dropped ${p.plugin.engineDroppedEvents} event(s)`);
+    if (g.eventsRequests !== 1) out.push(`${at}: ${g.eventsRequests} GET /events requests (reconnects?)`);
+    if (delivered !== g.emitted) {
+      out.push(`${at}: ${g.emitted} events emitted, ${delivered} handed over${m.kind === 'enrichment' ? ' (the latencies per action assume every event in order)' : ''}`);
+    }
+    if (!m.drain.settled) out.push(`${at}: events or counters still moved ${m.drain.seconds.toFixed(0)} s after the load (counters may be short)`);
+    const inspects = g.inspects.containers + g.inspects.images + g.inspects.execs + g.inspects.notFound;
+    if (m.enrichment && inspects === 0) out.push(`${at}: no inspect request reached the daemon: this engine has no enrichment (the on/off figures compare the same thing)`);
+    if (!m.enrichment && inspects > 0) out.push(`${at}: ${inspects} inspect requests with enrichment off`);
+    if (m.enrichment && p.plugin.enrichedEvents === null && inspects > 0) out.push(`${at}: the plugin has no engine_enriched_events metric`);
+  }
   return out;
 }
 
@@ -480,7 +688,8 @@ export function markdown(results: BenchResults, chartFile: string | null): strin
       '',
     );
   }
-  out.push('### Targets (bench issue)', '', targetsTable(ours, peer ?? null), '');
+  const ordinary = ours.rates.length + ours.throughput.length > 0 || ours.overload !== null || ours.idle !== null;
+  if (ordinary) out.push('### Targets (bench issue)', '', targetsTable(ours, peer ?? null), '');
   if (chartFile !== null) out.push(`![p50/p99 latency vs rate](${chartFile})`, '');
   for (const t of results.targets) {
     const title = `${t.label}: ${t.name} ${t.version} (\`${t.library}\`)`;
@@ -489,7 +698,37 @@ export function markdown(results: BenchResults, chartFile: string | null): strin
     if (t.rates.length + t.throughput.length > 0) out.push(`### Batch sizes (% of batches with events) — ${title}`, '', batchTable(t), '');
     if (t.overload !== null) out.push(`### Overload (Falco behind, the engine's buffer full) — ${title}`, '', overloadTable(t), '');
     if (t.idle !== null) out.push(`### Idle — ${title}`, '', idleTable(t), '');
-    out.push(memoryLine(t), '');
+    if (t.enrichment.length > 0) {
+      const e = t.enrichment[0].measure;
+      out.push(
+        `### Enrichment: latency of container events, enrichment on vs off — ${title}`,
+        '',
+        `Container lifecycles (${e.actions.join(', ')}; distinct containers, each living ${e.lifetimeS} s) from the fake daemon, ` +
+          `which answers inspects${e.inspectLatencyMs > 0 ? ` after ${e.inspectLatencyMs} ms` : ' at once'}; init_config.enrichment.enabled true or false, ` +
+          `otherwise the defaults (waitMs 50). Latency = daemon timeNano → next_batch return, per action (measured ${e.durationS} s after ${e.warmupS} s of warm-up); ` +
+          'the two runs of a rate back to back, the order swapped from one rate to the next. on/off > 1: enrichment costs that much.',
+        '',
+        enrichmentComparisonTable(t),
+        '',
+        'Every phase (counters over the whole phase, the events after the measured loop included; % of the events handed over):',
+        '',
+        enrichmentTable(t),
+        '',
+      );
+    }
+    if (t.enrichmentCache.length > 0) {
+      const c = t.enrichmentCache[0].measure;
+      out.push(
+        `### Enrichment cache: ${fmtRate(c.containers)} live containers — ${title}`,
+        '',
+        `${fmtRate(c.containers)} containers created and started (none dies) at ${fmtRate(c.lifecyclesPerS)}/s, every event handed over and the engine's counters ` +
+          `settled, then ${c.idleS} s of quiet: the engine's VmRSS every 250 ms and its CPU over that window. Same events with enrichment off.`,
+        '',
+        cacheTable(t),
+        '',
+      );
+    }
+    if (t.rates.length + t.throughput.length > 0 || t.overload !== null || t.idle !== null) out.push(memoryLine(t), '');
   }
   for (const w of results.warnings) out.push(`**Warning:** ${w}`, '');
   return out.join('\n');

@@ -11,8 +11,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { latencyChart, type Series } from './chart';
 import { killLoadGenerators } from './load-generator';
-import { FIELDS, parseOptions, phaseName, plan, ROOT, type Options } from './options';
-import type { IdleResult, LatencySource, OverloadResult, PhaseSpec, RateResult, ThroughputResult } from './phase-protocol';
+import { FIELDS, oursOnly, parseOptions, phaseName, plan, ROOT, type Options } from './options';
+import type { EnrichmentCacheResult, EnrichmentResult, IdleResult, LatencySource, OverloadResult, PhaseSpec, RateResult, ThroughputResult } from './phase-protocol';
 import { killWorkers, phaseSeconds, probeTarget, runPhase, type PhaseOutcome } from './phases';
 import type { PluginTarget } from './peer';
 import { machineInfo } from './processes';
@@ -61,6 +61,21 @@ function record(c: Contender, outcome: PhaseOutcome): string {
       return `${who} idle (steady): loop ${fmtPct(m.steady.cpu.loopPct)}, engine ${fmtPct(m.steady.cpu.engine?.statPct)} of one core`;
     case 'probe':
       return `${who} probe: ${m.events} events`;
+    case 'enrichment': {
+      c.results.enrichment.push(toPhase<EnrichmentResult>(outcome, m));
+      const p = outcome.result.plugin;
+      return (
+        `${who} enrichment ${m.enrichment ? 'on' : 'off'}, ${fmtRate(m.lifecyclesPerS)} lifecycles/s: create p50 ${fmtMs(m.latencyMs.create?.p50)} p99 ${fmtMs(m.latencyMs.create?.p99)} ms, ` +
+        `start p50 ${fmtMs(m.latencyMs.start?.p50)} p99 ${fmtMs(m.latencyMs.start?.p99)} ms; enriched ${p.enrichedEvents ?? '–'}, late ${p.enrichLateEvents ?? '–'}, ` +
+        `inspects answered ${outcome.generator.inspects.containers + outcome.generator.inspects.images + outcome.generator.inspects.execs}`
+      );
+    }
+    case 'enrichmentCache':
+      c.results.enrichmentCache.push(toPhase<EnrichmentCacheResult>(outcome, m));
+      return (
+        `${who} cache, enrichment ${m.enrichment ? 'on' : 'off'}: ${m.events} events in ${m.populateS.toFixed(1)} s, ` +
+        `engine RSS ${m.idleEngineRssMiB.at(-1)?.toFixed(1) ?? '–'} MiB, idle CPU ${fmtPct(m.idleCpu.engine?.schedPct)}`
+      );
   }
 }
 
@@ -103,8 +118,9 @@ async function main(): Promise<void> {
   if (options.peer !== null) libraries.push(['peer', options.peer, options.peerOpenParams, options.peerSocketBind ? 'always' : 'auto']);
 
   const draft = plan(options, 'ts');
-  const phasesS = draft.reduce((s, p) => s + phaseSeconds(p) + PHASE_OVERHEAD_S, 0);
-  const progress = new Progress(libraries.length * (PROBE_S + phasesS), libraries.length * (1 + draft.length));
+  const runs = (p: PhaseSpec): number => (oursOnly(p) ? 1 : libraries.length);
+  const phasesS = draft.reduce((s, p) => s + runs(p) * (phaseSeconds(p) + PHASE_OVERHEAD_S), 0);
+  const progress = new Progress(libraries.length * PROBE_S + phasesS, libraries.length + draft.reduce((n, p) => n + runs(p), 0));
   progress.log(`${options.plugin}${options.peer ? ` vs peer ${options.peer}` : ''} on ${String(machine.cpuModel)}, ${String(machine.cores)} cores, node ${process.version}`);
 
   const contenders: Contender[] = [];
@@ -127,6 +143,8 @@ async function main(): Promise<void> {
         throughput: [],
         overload: null,
         idle: null,
+        enrichment: [],
+        enrichmentCache: [],
       },
     });
     progress.finish(
@@ -140,7 +158,7 @@ async function main(): Promise<void> {
   const phases: PhaseSpec[] = plan(options, latencyFrom);
   for (const [i, spec] of phases.entries()) {
     // ours/peer, then peer/ours: neither always runs first (after the other's engine warmed the caches, or not).
-    const order = i % 2 === 0 ? contenders : [...contenders].reverse();
+    const order = oursOnly(spec) ? contenders.filter((c) => c.target.label === 'ours') : i % 2 === 0 ? contenders : [...contenders].reverse();
     for (const c of order) {
       progress.start(`${c.target.label}: ${phaseName(spec)}`, phaseSeconds(spec) + PHASE_OVERHEAD_S);
       progress.finish(record(c, await runPhase(c.target, spec, FIELDS)));

@@ -103,6 +103,10 @@ function ports(bindings: unknown): PortBinding[] {
   return out;
 }
 
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function restartPolicy(policy: unknown): string {
   const { Name: name, MaximumRetryCount: retries } = object(policy);
   const base = string(name) || 'no';
@@ -127,6 +131,8 @@ export function summariseContainer(inspect: unknown): InspectedContainer | null 
       const mount = object(m);
       mounts.push({ type: string(mount['Type']), source: string(mount['Source']), destination: string(mount['Destination']), rw: bool(mount['RW']) });
     }
+    // The daemon lists them in map order, which changes from one inspect to the next.
+    mounts.sort((a, b) => compare(a.destination, b.destination));
   }
   const devices = Array.isArray(host['Devices']) ? (host['Devices'] as unknown[]).map((d) => string(object(d)['PathOnHost'])).filter((p) => p !== '') : [];
   const image = string(root['Image']);

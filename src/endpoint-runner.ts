@@ -12,16 +12,18 @@
 // what a replay repeats.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { tap, type Subscription } from 'rxjs';
+import { map, tap, type Observable, type Subscription } from 'rxjs';
 import type { Connection, Progress, Transport } from '../transports/transport';
 import { Backoff } from './backoff';
 import type { EngineConfig } from './config/config';
 import { asEngineError, type EngineError } from './errors';
 import type { FlowGroup } from './flow-group';
 import type { FrameSink } from './frame-sink';
+import { ContainerContexts, type Enrichment } from './enrichment/container-contexts';
 import { LivenessWatch } from './liveness-watch';
 import type { Logger, RateLimitedReporter } from './log';
 import { dockerEvents } from './pipeline/docker-events';
+import { enrichInOrder, type EnrichedEvent } from './pipeline/enrich-in-order';
 import type { DockerEvent } from './pipeline/parse-event';
 import { ResumePoint } from './pipeline/resume-point';
 import type { Stats } from './stats';
@@ -42,12 +44,14 @@ export interface RunContext {
 /** What the engine gives each of its endpoints. */
 export interface EndpointRunnerOptions extends RunContext {
   readonly transport: Transport;
-  readonly config: Pick<EngineConfig, 'maxEventBytes' | 'livenessIntervalMs'>;
+  readonly config: Pick<EngineConfig, 'maxEventBytes' | 'livenessIntervalMs' | 'enrichment'>;
   /** Where the runner registers its current connection, so a full buffer pauses it. */
   readonly flows: FlowGroup;
   readonly connectTimeoutMs: number;
   readonly malformed: RateLimitedReporter;
   readonly oversized: RateLimitedReporter;
+  /** Inspects for container context that failed (ERR_INSPECT). */
+  readonly inspectFailures: RateLimitedReporter;
   /** Fan-in only: the endpoint as given in open_params, added to each event as "host". */
   readonly host: string | null;
 }
@@ -74,9 +78,13 @@ export class EndpointRunner {
   private readonly resume: ResumePoint;
   private readonly hostTag: Buffer | null;
   private progressOf: (() => Progress) | null = null;
-  private readonly deliver = (event: DockerEvent): void => {
+  /** Container context of this endpoint's daemon; null when enrichment is off or the source has no daemon. */
+  private contexts: ContainerContexts | null = null;
+  private readonly deliver = ({ event, context }: EnrichedEvent): void => {
     const { sink, stats } = this.options;
-    sink.event(this.hostTag === null ? event : { ...event, payload: withHost(event.payload, this.hostTag) });
+    const additions = [context, this.hostTag].filter((b): b is Buffer => b !== null);
+    // The resume point keeps the daemon's own bytes: they are what a replay repeats.
+    sink.event(additions.length === 0 ? event : { ...event, payload: withInserted(event.payload, additions) });
     this.resume.record(event);
     stats.add('deliveredEvents');
   };
@@ -104,6 +112,7 @@ export class EndpointRunner {
   /** Runs `connection`, then its successors, until `signal` aborts or the source finishes. */
   async run(connection: Connection, signal: AbortSignal): Promise<RunnerOutcome> {
     const { transport, stats, log } = this.options;
+    this.contexts = this.containerContexts(signal);
     const backoff = new Backoff(this.options.backoff?.initialMs, this.options.backoff?.maxMs);
     let replayUntilNano: bigint | null = null;
     for (;;) {
@@ -126,6 +135,50 @@ export class EndpointRunner {
       const since = this.resume.sinceNano();
       log.info('-', `reconnected to ${connection.info.transport}` + (since !== null ? `, replaying from timeNano ${since}` : ''));
     }
+  }
+
+  private containerContexts(signal: AbortSignal): ContainerContexts | null {
+    const { transport, config, stats } = this.options;
+    const settings = config.enrichment;
+    if (!settings.enabled || transport.inspect === undefined) return null;
+    const inspect = transport.inspect.bind(transport);
+    return new ContainerContexts({
+      inspect,
+      maxContainers: settings.maxContainers,
+      keepAfterDestroyMs: settings.keepAfterDestroyMs,
+      timeoutMs: this.options.connectTimeoutMs,
+      signal,
+      onRequest: () => stats.add('inspectRequests'),
+      onFailure: (error) => this.options.inspectFailures.report(`${error.message}; the event goes on without its container context`),
+    });
+  }
+
+  /** Adds the container context, in order, when enrichment is on. */
+  private enriched(events: Observable<DockerEvent>): Observable<EnrichedEvent> {
+    const contexts = this.contexts;
+    if (contexts === null) return events.pipe(map((event) => ({ event, context: null })));
+    const { config, stats } = this.options;
+    const room = config.maxEventBytes - (this.hostTag?.length ?? 0);
+    const fits = (event: DockerEvent, found: Enrichment): Enrichment => {
+      if (found.context === null || event.payload.length + found.context.length <= room) return found;
+      this.options.inspectFailures.report(
+        `the ${event.action} event of container ${event.actorId} with its container context would be ` +
+          `${event.payload.length + found.context.length} bytes, more than init_config.maxEventBytes (${config.maxEventBytes}): it goes on without the context`,
+      );
+      return { context: null, outcome: 'failed' };
+    };
+    return events.pipe(
+      enrichInOrder({
+        lookup: (event) => {
+          const found = contexts.lookup(event);
+          return found instanceof Promise ? found.then((f) => fits(event, f)) : fits(event, found);
+        },
+        waitMs: config.enrichment.waitMs,
+        onOutcome: (outcome) => {
+          if (outcome !== 'none') stats.add(OUTCOME_COUNTERS[outcome]);
+        },
+      }),
+    );
   }
 
   private connectRequest(signal: AbortSignal) {
@@ -182,7 +235,8 @@ export class EndpointRunner {
         if (repeats > 0) log.debug('-', `dropped ${repeats} replayed events delivered before the reconnect`);
         resolve({ ...result, delivered });
       };
-      const deliver = (event: DockerEvent): void => {
+      const deliver = (enriched: EnrichedEvent): void => {
+        const { event } = enriched;
         watch?.event(event.timeNano);
         delivered++;
         if (replayUntilNano !== null && event.timeNano !== null && event.timeNano <= replayUntilNano) {
@@ -198,7 +252,7 @@ export class EndpointRunner {
             );
           }
         }
-        this.deliver(event);
+        this.deliver(enriched);
       };
       const onAbort = (): void => finish({ ended: false });
       signal.addEventListener('abort', onAbort, { once: true });
@@ -246,7 +300,7 @@ export class EndpointRunner {
           },
         }),
       );
-      subscription = events.subscribe({
+      subscription = this.enriched(events).subscribe({
         next: deliver,
         error: (err: unknown) => finish({ ended: false, error: asEngineError(err) }),
         complete: () => finish({ ended: true }),
@@ -257,11 +311,20 @@ export class EndpointRunner {
   }
 }
 
+const OUTCOME_COUNTERS = {
+  enriched: 'enrichedEvents',
+  late: 'enrichLateEvents',
+  gone: 'enrichGoneEvents',
+  failed: 'enrichFailedEvents',
+} as const;
+
 /**
- * The event JSON with `tag` (`,"host":"…"`) inserted before its final `}`. The payload is a JSON object with
- * at least Type and Action (parse-event.ts), so the last `}` closes it and a comma is always right.
+ * The event JSON with `members` (each `,"key":…`: the container context, the fan-in's host) inserted before
+ * its final `}`. The payload is a JSON object with at least Type and Action (parse-event.ts), so the last
+ * `}` closes it and a comma is always right.
  */
-function withHost(payload: Buffer, tag: Buffer): Buffer {
+function withInserted(payload: Buffer, members: readonly Buffer[]): Buffer {
   const end = payload.lastIndexOf(CLOSING_BRACE);
-  return Buffer.concat([payload.subarray(0, end), tag, payload.subarray(end)], payload.length + tag.length);
+  const length = members.reduce((sum, m) => sum + m.length, payload.length);
+  return Buffer.concat([payload.subarray(0, end), ...members, payload.subarray(end)], length);
 }

@@ -30,12 +30,14 @@ const MAX_READY_TEXT_CHARS = 300;
 export class Engine {
   private readonly malformed: RateLimitedReporter;
   private readonly oversized: RateLimitedReporter;
+  private readonly inspectFailures: RateLimitedReporter;
   private readonly runners: readonly EndpointRunner[];
 
   constructor(private readonly options: EngineOptions) {
     const { config, log, sources } = options;
     this.malformed = createRateLimitedReporter(log, 'warning', 'ERR_EVENT_MALFORMED', 'lines that are not Docker events dropped');
     this.oversized = createRateLimitedReporter(log, 'warning', 'ERR_EVENT_OVERSIZED', 'oversized events dropped');
+    this.inspectFailures = createRateLimitedReporter(log, 'warning', 'ERR_INSPECT', 'events without their container context');
     // Fail a little before the plugin's own open timeout, so open reports the engine's precise message.
     const connectTimeoutMs = Math.max(50, config.openTimeoutMs - Math.min(1000, Math.floor(config.openTimeoutMs / 5)));
     const flows = new FlowGroup();
@@ -48,6 +50,7 @@ export class Engine {
           connectTimeoutMs,
           malformed: this.malformed,
           oversized: this.oversized,
+          inspectFailures: this.inspectFailures,
           host: sources.fanIn ? endpoint.given : null,
         }),
     );
@@ -85,6 +88,7 @@ export class Engine {
       halt.abort();
       this.malformed.flush();
       this.oversized.flush();
+      this.inspectFailures.flush();
     }
   }
 

@@ -29,6 +29,10 @@ export const ERROR_CODES = {
   ERR_EVENTS_DROPPED: { logOnly: true, meaning: "Falco is so far behind that the engine's buffer is full: events are dropped and counted" },
   ERR_EVENT_MALFORMED: { logOnly: true, meaning: 'a line from the daemon is not a Docker event: dropped and counted' },
   ERR_EVENT_OVERSIZED: { logOnly: true, meaning: 'a line from the daemon is larger than `maxEventBytes`: dropped and counted' },
+  ERR_INSPECT: {
+    logOnly: true,
+    meaning: "inspecting a container, exec or image for the event's container context failed (not because it was gone): the event goes on without it (`engine_enrichment_failed_events`)",
+  },
   ERR_START_REQUEST: { logOnly: false, meaning: "the library's start request is missing, not JSON or not the engine's protocol: the library and the engine disagree; please report it with the message" },
   ERR_OUTPUT: { logOnly: false, meaning: 'the engine cannot write to the library (its frame pipe is missing or broke)' },
   ERR_INTERNAL: { logOnly: false, meaning: 'a bug in the library or the engine: please report it with the message' },
@@ -196,6 +200,14 @@ class InternalError extends EngineError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_INTERNAL', message, options);
     this.name = 'InternalError';
+  }
+}
+
+/** An inspect answer the engine cannot use (too large, not JSON) for an event's container context. */
+export class InspectError extends EngineError {
+  constructor(message: string) {
+    super('ERR_INSPECT', message);
+    this.name = 'InspectError';
   }
 }
 

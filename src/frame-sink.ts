@@ -29,6 +29,9 @@ import {
   type ReadyInfo,
 } from './frame';
 import type { DockerEvent } from './pipeline/parse-event';
+
+/** What the sink needs of an event: its bytes and its time. */
+export type SinkEvent = Pick<DockerEvent, 'payload' | 'timeNano'>;
 import type { QueueGauge, StatsSnapshot } from './stats';
 
 /** What the sink pauses when the buffer is full: the current connection. */
@@ -46,7 +49,7 @@ export interface FrameSinkOptions {
   /** Backpressure started (true) or ended (false). */
   readonly onPause?: (paused: boolean, queuedBytes: number) => void;
   /** An event was dropped: the buffer was full. */
-  readonly onOverflow?: (event: DockerEvent) => void;
+  readonly onOverflow?: (event: SinkEvent) => void;
   /** The output broke (the plugin went away); nothing more can be delivered. */
   readonly onBroken?: (err: OutputError) => void;
 }
@@ -120,7 +123,7 @@ export class FrameSink implements QueueGauge {
     this.write(encodeReadyFrame(info));
   }
 
-  event(event: DockerEvent): void {
+  event(event: SinkEvent): void {
     if (this.broken) return;
     const frameBytes = FRAME_HEADER_BYTES + event.payload.length;
     const full = this.queuedBytes + frameBytes > this.bufferBytes;

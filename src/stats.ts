@@ -27,6 +27,16 @@ export interface StatsSnapshot {
   stalledStreams: number;
   /** Event frames handed to fd 3. */
   deliveredEvents: number;
+  /** Container events sent with their container context (docs/enrichment.md). */
+  enrichedEvents: number;
+  /** … sent without it because the inspect took longer than enrichment.waitMs. */
+  enrichLateEvents: number;
+  /** … without it because the container or exec was already removed (404). */
+  enrichGoneEvents: number;
+  /** … without it because the inspect failed otherwise (ERR_INSPECT). */
+  enrichFailedEvents: number;
+  /** Inspect requests sent to daemons. */
+  inspectRequests: number;
   /** Finite sources only: bytes read / total bytes, in hundredths of a percent (0..10000). */
   progressPct?: number;
   /** Finite sources only: the same for people, e.g. `12.3 MB of 40.0 MB`. */
@@ -41,7 +51,12 @@ export type Counter =
   | 'reconnects'
   | 'replayGaps'
   | 'stalledStreams'
-  | 'deliveredEvents';
+  | 'deliveredEvents'
+  | 'enrichedEvents'
+  | 'enrichLateEvents'
+  | 'enrichGoneEvents'
+  | 'enrichFailedEvents'
+  | 'inspectRequests';
 
 export interface QueueGauge {
   readonly queuedEvents: number;
@@ -57,6 +72,11 @@ export class Stats {
     replayGaps: 0,
     stalledStreams: 0,
     deliveredEvents: 0,
+    enrichedEvents: 0,
+    enrichLateEvents: 0,
+    enrichGoneEvents: 0,
+    enrichFailedEvents: 0,
+    inspectRequests: 0,
   };
   /** The last snapshot sent; starts as the all-zero one, so the first frame goes out on a first change. */
   private lastSent: string;
@@ -101,6 +121,11 @@ export class Stats {
       replayGaps: c.replayGaps,
       stalledStreams: c.stalledStreams,
       deliveredEvents: c.deliveredEvents,
+      enrichedEvents: c.enrichedEvents,
+      enrichLateEvents: c.enrichLateEvents,
+      enrichGoneEvents: c.enrichGoneEvents,
+      enrichFailedEvents: c.enrichFailedEvents,
+      inspectRequests: c.inspectRequests,
     };
     const progress = this.progress?.() ?? null;
     if (progress !== null) {

@@ -12,6 +12,9 @@ const ev = (t: bigint | null, tag: string): DockerEvent => ({
   timeNano: t,
   type: 'container',
   action: tag,
+  actorId: null,
+  execId: null,
+  enriched: false,
 });
 
 function pass(boundary: ResumeBoundary, events: DockerEvent[]): string[] {

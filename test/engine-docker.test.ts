@@ -4,32 +4,19 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import * as http from 'node:http';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { daemonEvents, DOCKER_SOCKET } from './support/docker-cli';
+import { splitEnrichment } from './support/enrichment';
 import { EngineProcess, json, TYPE_EVENT, TYPE_READY, type Frame } from './support/engine-process';
 
-const SOCKET = '/var/run/docker.sock';
-const skip = !existsSync(SOCKET) && `no Docker daemon at ${SOCKET}`;
+const skip = !existsSync(DOCKER_SOCKET) && `no Docker daemon at ${DOCKER_SOCKET}`;
 const run = promisify(execFile);
-
-/** The daemon's own bytes for [since, until] (seconds), one line per event, fetched outside the engine. */
-function daemonEvents(since: string, until: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ socketPath: SOCKET, path: `/events?since=${since}&until=${until}` }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve(Buffer.concat(parts).toString('utf8').split('\n').filter((l) => l !== '')));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-  });
-}
 
 const attributes = (f: Frame): Record<string, string> =>
   ((json(f)['Actor'] as { Attributes?: Record<string, string> } | undefined)?.Attributes ?? {});
 
-test('docker run → create/start/die(exitCode 3)/destroy as EVENT frames, byte-identical, ts = timeNano', { skip }, async () => {
+test('docker run → create/start/die(exitCode 3)/destroy as EVENT frames, the daemon\'s bytes plus context, ts = timeNano', { skip }, async () => {
   const engine = EngineProcess.start({ openParams: '' });
   try {
     const ready = json(await engine.waitFrameOfType(TYPE_READY, 15_000));
@@ -57,19 +44,17 @@ test('docker run → create/start/die(exitCode 3)/destroy as EVENT frames, byte-
 
     for (const frame of frames) {
       const text = frame.payload.toString('utf8');
-      const timeNano = /"timeNano":(\d+)\}$/.exec(text)?.[1];
+      const timeNano = /"timeNano":(\d+)\}$/.exec(splitEnrichment(text).daemonBytes)?.[1];
       assert.ok(timeNano !== undefined, text);
       assert.equal(frame.ts, BigInt(timeNano), 'ts is the event timeNano');
       assert.ok(!text.endsWith('\n'));
     }
 
-    // The daemon's bytes for the same events, fetched independently.
-    const first = frames[0].ts;
-    const last = frames[frames.length - 1].ts;
-    const seconds = (t: bigint, pad: bigint): string => String(t / 1_000_000_000n + pad);
-    const replay = new Set(await daemonEvents(seconds(first, 0n), seconds(last, 1n)));
+    // The daemon's bytes for the same events, fetched independently: the payload is them with the
+    // container context inserted (docs/enrichment.md).
+    const replay = new Set(await daemonEvents(frames[0].ts, frames[frames.length - 1].ts + 1_000_000_000n));
     for (const frame of frames) {
-      assert.ok(replay.has(frame.payload.toString('utf8')), `payload is the daemon's bytes: ${frame.payload.toString('utf8')}`);
+      assert.ok(replay.has(splitEnrichment(frame.payload).daemonBytes), `payload is the daemon's bytes: ${frame.payload.toString('utf8')}`);
     }
 
     engine.closeStdin();

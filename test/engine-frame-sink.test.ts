@@ -8,8 +8,7 @@ import { test } from 'node:test';
 import { setImmediate as nextTick } from 'node:timers/promises';
 import { encodeEventFrame, FRAME_HEADER_BYTES } from '../src/frame';
 import { FrameArenas } from '../src/frame-arenas';
-import { FrameSink, type FlowControl } from '../src/frame-sink';
-import type { DockerEvent } from '../src/pipeline/parse-event';
+import { FrameSink, type FlowControl, type SinkEvent } from '../src/frame-sink';
 import { Stats } from '../src/stats';
 import { FrameDecoder, TYPE_END, TYPE_EVENT, TYPE_STATS } from './support/engine-process';
 
@@ -40,10 +39,10 @@ class RecordingOutput extends Writable {
   }
 }
 
-const event = (i: number, payloadBytes = 300): DockerEvent => {
+const event = (i: number, payloadBytes = 300): SinkEvent => {
   const head = `{"Type":"container","Action":"start","n":${i},"pad":"`;
   const payload = Buffer.from(`${head}${'x'.repeat(Math.max(0, payloadBytes - head.length - 2))}"}`);
-  return { payload, timeNano: 1_795_773_869_000_000_000n + BigInt(i), type: 'container', action: 'start' };
+  return { payload, timeNano: 1_795_773_869_000_000_000n + BigInt(i) };
 };
 
 test('arenas: frames laid out back to back decode to the same frames encodeEventFrame makes', () => {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { daemonEvents, docker, dockerFailing, nowNano, TEST_IMAGE, uniqueName } from './support/docker-cli';
+import { splitEnrichment } from './support/enrichment';
 import { extractAll, openPlugin, payloadOf, type OpenedPlugin } from './support/docker-plugin';
 import { expectedFields } from './support/expected-fields';
 import type { PluginEvent } from '../native/loader/index';
@@ -63,10 +64,10 @@ describe('a container lifecycle through libdocker.so on the real daemon', () => 
     assert.deepEqual([...positions].sort((a, b) => a - b), positions, `out of order: ${JSON.stringify(seen)}`);
   });
 
-  it('gives payloads byte-identical to the daemon record, stamped with its timeNano', async () => {
+  it("gives payloads that are the daemon's record plus the container context, stamped with its timeNano", async () => {
     const record = await daemonEvents(since, until);
     for (const e of events.filter(ours)) {
-      assert.ok(record.includes(payloadOf(e)), `not in the daemon's record: ${payloadOf(e)}`);
+      assert.ok(record.includes(splitEnrichment(payloadOf(e)).daemonBytes), `not in the daemon's record: ${payloadOf(e)}`);
       assert.equal(e.ts, BigInt(/"timeNano":(\d+)/.exec(payloadOf(e))?.[1] ?? -1));
       assert.equal(e.pluginId, 5);
     }

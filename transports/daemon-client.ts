@@ -14,7 +14,7 @@
 
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
-import { DaemonUnreachableError, EngineError } from '../src/errors';
+import { DaemonUnreachableError, EngineError, InspectError } from '../src/errors';
 import type { Connector } from './connector';
 import { connectTimeout, httpError } from './daemon-errors';
 import type { DockerHost } from './docker-host';
@@ -49,6 +49,29 @@ export class DaemonClient {
 
   /** GET `path`: the answer once its headers arrived with 200, else the EngineError for what happened. */
   async get(path: string, options: RequestOptions): Promise<DaemonAnswer> {
+    const answer = await this.send(path, options);
+    return this.accepted(answer, path, options);
+  }
+
+  /** GET `path` for a JSON document of at most `maxBytes`: parsed, or null when the daemon answers 404. */
+  async getJson(path: string, options: RequestOptions, maxBytes: number): Promise<unknown> {
+    const answer = await this.send(path, options);
+    if (answer.statusCode === 404) {
+      answer.resume();
+      return null;
+    }
+    const { body } = await this.accepted(answer, path, options);
+    const text = await readBody(body, maxBytes);
+    if (text === null) throw new InspectError(`${this.host.url} answered GET ${path.split('?')[0]} with more than ${maxBytes} bytes`);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new InspectError(`${this.host.url} answered GET ${path.split('?')[0]} with text that is not JSON (${(err as Error).message})`);
+    }
+  }
+
+  /** Sends GET `path`: the answer once its headers arrived, whatever its status. */
+  private async send(path: string, options: RequestOptions): Promise<http.IncomingMessage> {
     const { signal, timeoutMs } = options;
     signal.throwIfAborted();
     const what = `GET ${path.split('?')[0]}`;
@@ -70,6 +93,12 @@ export class DaemonClient {
       clearTimeout(timer);
       signal.removeEventListener('abort', onStop);
     }
+    return answer;
+  }
+
+  private async accepted(answer: http.IncomingMessage, path: string, options: RequestOptions): Promise<DaemonAnswer> {
+    const { timeoutMs } = options;
+    const what = `GET ${path.split('?')[0]}`;
     if (answer.statusCode !== 200) {
       const body = await readSmallBody(answer);
       throw this.connector.answer(answer.statusCode ?? 0, body) ?? httpError(this.host, what, answer.statusCode ?? 0, body);
@@ -102,13 +131,24 @@ function request(socket: Socket, path: string, authority: string, signal: AbortS
 
 /** A short answer as text, bounded; the rest is discarded. */
 async function readSmallBody(body: http.IncomingMessage): Promise<string> {
+  return (await readBody(body, MAX_SMALL_BODY_BYTES, true)) ?? '';
+}
+
+/** The body as text; beyond `maxBytes`, the rest is discarded and the result is the start (`truncate`) or null. */
+async function readBody(body: http.IncomingMessage, maxBytes: number, truncate = false): Promise<string | null> {
   const parts: Buffer[] = [];
   let bytes = 0;
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       parts.push(chunk);
       bytes += chunk.length;
-      if (bytes >= MAX_SMALL_BODY_BYTES) break; // destroys the rest
+      if (bytes >= maxBytes) {
+        if (!truncate) {
+          body.destroy();
+          return null;
+        }
+        break; // destroys the rest
+      }
     }
   } catch (err) {
     throw new DaemonUnreachableError(`reading the Docker daemon's answer failed: ${(err as Error).message}`, { cause: err });

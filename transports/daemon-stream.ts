@@ -7,6 +7,8 @@
 // daemon's time (SystemTime, to the nanosecond; else its Date header, whole seconds), then
 // GET /events?since=<after the last event received>&until=<that time>, a bounded read of what the daemon
 // published meanwhile. `until` is a time the daemon has passed: one in its future would make it wait.
+//
+// inspect() fetches a container's, exec's or image's inspect for the engine's container context (./inspect.ts).
 
 import type { IncomingHttpHeaders } from 'node:http';
 import { DaemonHttpError, DaemonUnreachableError } from '../src/errors';
@@ -16,7 +18,8 @@ import { parseDaemonVersion } from './daemon-version';
 import { describeOrigin, type DockerHost } from './docker-host';
 import { dateHeaderMs, formatSince, NANOS_PER_MS, parseSystemTime } from './docker-time';
 import { HttpEventStream } from './http-event-stream';
-import type { Connection, ConnectRequest, LivenessAnswer, LivenessRequest, Transport } from './transport';
+import { inspectObject } from './inspect';
+import type { Connection, ConnectRequest, InspectRequest, LivenessAnswer, LivenessRequest, Transport } from './transport';
 
 const TIME_NANO = /"timeNano"\s*:\s*(\d+)/g;
 
@@ -44,6 +47,10 @@ export class DaemonStreamTransport implements Transport {
     const since = request.sinceNano === null ? '' : `?since=${formatSince(request.sinceNano)}`;
     const events = await client.get(`/events${since}`, { signal, timeoutMs, stream: true });
     return new HttpEventStream(events.body, { transport: this.target, daemon });
+  }
+
+  inspect(request: InspectRequest): Promise<unknown> {
+    return inspectObject(new DaemonClient(this.host, this.connector), request);
   }
 
   async check(request: LivenessRequest): Promise<LivenessAnswer> {

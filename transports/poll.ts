@@ -20,9 +20,10 @@ import { parseDaemonVersion } from './daemon-version';
 import { describeOrigin, parseDockerHost, type DockerHost } from './docker-host';
 import { dateHeaderMs } from './docker-time';
 import { EventWindows } from './event-windows';
+import { inspectObject } from './inspect';
 import { Poller } from './poller';
 import { resolveTls, tlsForSocketWarning, unverifiedTlsWarning } from './tls-settings';
-import type { Connection, ConnectRequest, Transport, TransportContext, TransportFactory } from './transport';
+import type { Connection, ConnectRequest, InspectRequest, Transport, TransportContext, TransportFactory } from './transport';
 
 export const pollTransport: TransportFactory = {
   schemes: ['poll+unix', 'poll+http', 'poll+tcp', 'poll+https'],
@@ -60,6 +61,10 @@ class PollTransport implements Transport {
     if (unverified !== null) context.log.warning('-', unverified);
     if (parsed.socketPath !== undefined && context.config.tls !== undefined) context.log.warning('-', tlsForSocketWarning(this.target));
     this.connector = createConnector(this.host, tls, context.config.keepAliveMs);
+  }
+
+  inspect(request: InspectRequest): Promise<unknown> {
+    return inspectObject(new DaemonClient(this.host, this.connector), request);
   }
 
   async connect(request: ConnectRequest): Promise<Connection> {

@@ -87,9 +87,25 @@ export interface LivenessAnswer {
   readonly untilNano: bigint;
 }
 
+/** The Docker objects the engine inspects for container context (docs/enrichment.md). */
+export type InspectKind = 'container' | 'exec' | 'image';
+
+export interface InspectRequest {
+  readonly kind: InspectKind;
+  /** The object's ID as the event names it (Actor.ID, the execID attribute, a container's Image). */
+  readonly id: string;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+}
+
 export interface Transport {
   /** What it connects to, for messages and READY, e.g. `unix:///var/run/docker.sock`. */
   readonly target: string;
+  /**
+   * Daemon transports: the object's inspect answer (GET /containers|exec|images/{id}/json), parsed; null
+   * when the daemon has no such object (404: already removed). Rejects with an EngineError otherwise.
+   */
+  inspect?(request: InspectRequest): Promise<unknown>;
   /**
    * Push transports: asks the daemon, on a fresh connection, which events it published after
    * `afterNano` (the engine's end-to-end liveness check of a quiet stream). Rejects with an EngineError

@@ -22,6 +22,8 @@ export interface EngineConfig extends TransportSettings {
   readonly logLevel: LogLevel;
   /** Push streams: silence after which the engine checks with the daemon that the stream is alive (0: never). */
   readonly livenessIntervalMs: number;
+  /** Container context for container events (docs/enrichment.md). */
+  readonly enrichment: EnrichmentSettings;
   /** Used by the plugin library (where a capture resumes after a reload); the engine ignores them. */
   readonly stateDir: string;
   readonly stateMaxAgeSec: number;
@@ -30,6 +32,13 @@ export interface EngineConfig extends TransportSettings {
   readonly flushinterval?: number;
 }
 
+export interface EnrichmentSettings {
+  readonly enabled: boolean;
+  /** Longest an event waits for its container's first inspect. */
+  readonly waitMs: number;
+  readonly maxContainers: number;
+  readonly keepAfterDestroyMs: number;
+}
 
 let validator: ValidateFunction | null = null;
 

@@ -15,6 +15,12 @@ export interface DockerEvent {
   readonly timeNano: bigint | null;
   readonly type: string;
   readonly action: string;
+  /** Actor.ID: the container, image, network… the event is about (null when absent). */
+  readonly actorId: string | null;
+  /** Actor.Attributes.execID of an exec_create / exec_start / exec_die event. */
+  readonly execId: string | null;
+  /** The line already holds an `enrichment` key (a replayed capture): nothing is to be added. */
+  readonly enriched: boolean;
 }
 
 export interface ParseEventOptions {
@@ -23,6 +29,8 @@ export interface ParseEventOptions {
 }
 
 const NANOS_PER_SECOND = 1_000_000_000n;
+/** The key the engine adds for container context (docs/enrichment.md). */
+export const ENRICHMENT_KEY = 'enrichment';
 /** Frame timestamps are u64 and all-ones means "unknown": a larger time is treated as absent. */
 const MAX_TIME_NANO = 0xffff_ffff_ffff_fffen;
 const TIME_NANO = /"timeNano"\s*:\s*(\d+)/g;
@@ -44,7 +52,19 @@ export function parseDockerEvent(line: Buffer): DockerEvent | string {
   const action = record['Action'];
   if (typeof type !== 'string') return `no string "Type" (got ${describeValue(type, 40)})`;
   if (typeof action !== 'string') return `no string "Action" (got ${describeValue(action, 40)})`;
-  return { payload: line, timeNano: eventTime(text, record), type, action };
+  const actor = record['Actor'];
+  const actorRecord = typeof actor === 'object' && actor !== null ? (actor as Record<string, unknown>) : {};
+  const attributes = actorRecord['Attributes'];
+  const execId = typeof attributes === 'object' && attributes !== null ? (attributes as Record<string, unknown>)['execID'] : undefined;
+  return {
+    payload: line,
+    timeNano: eventTime(text, record),
+    type,
+    action,
+    actorId: typeof actorRecord['ID'] === 'string' ? actorRecord['ID'] : null,
+    execId: typeof execId === 'string' ? execId : null,
+    enriched: ENRICHMENT_KEY in record,
+  };
 }
 
 export function parseEvent(options: ParseEventOptions): OperatorFunction<Buffer, DockerEvent> {

@@ -20,6 +20,12 @@ export class FakeDaemon {
   readonly version = { Version: '99.1.0-fake', ApiVersion: '1.99', Os: 'linux' };
   /** GET /info answers this when set, made at each request (polling reads its SystemTime); else 404. */
   info: (() => Record<string, unknown>) | null = null;
+  /**
+   * Answers GET /containers|exec|images/{id}/json: the inspect document, null for 404, or a number for that
+   * HTTP error. Unset: 404 for every inspect. The requests are in `inspectRequests`.
+   */
+  inspect: ((kind: string, id: string) => unknown) | null = null;
+  readonly inspectRequests: Array<{ readonly kind: string; readonly id: string }> = [];
   /** Answer GET /events differently; return true when handled (the request is not kept). */
   onEvents: EventsHandler | null = null;
   private readonly server: http.Server;
@@ -91,6 +97,18 @@ export class FakeDaemon {
     if (req.method === 'GET' && url.pathname === '/_ping') {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('OK');
+      return;
+    }
+    const inspect = /^\/(containers|exec|images)\/([^/]+)\/json$/.exec(url.pathname);
+    if (req.method === 'GET' && inspect !== null) {
+      const kind = inspect[1] === 'containers' ? 'container' : inspect[1] === 'images' ? 'image' : 'exec';
+      const id = decodeURIComponent(inspect[2]);
+      this.inspectRequests.push({ kind, id });
+      void Promise.resolve(this.inspect?.(kind, id) ?? null).then((answer) => {
+        const status = typeof answer === 'number' ? answer : answer === null ? 404 : 200;
+        res.writeHead(status, { 'Content-Type': 'application/json' });
+        res.end(status === 200 ? JSON.stringify(answer) : JSON.stringify({ message: `No such ${kind}: ${id}` }));
+      });
       return;
     }
     if (req.method === 'GET' && url.pathname === '/events') {

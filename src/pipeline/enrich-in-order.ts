@@ -1,0 +1,114 @@
+// Stage 4 (when enrichment is on): each event gets its container context (../enrichment/), in order.
+//
+// An event whose context is known goes on at once. One whose container is being inspected waits, at most
+// `waitMs` from its arrival, then goes on without it ('late'); the events behind it wait their turn, so
+// the order never changes and no event is held longer than `waitMs`. The end or failure of the stream
+// passes on after the events before it. Only the head of the queue has a timer.
+
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { Enrichment, Outcome } from '../enrichment/container-contexts';
+import type { DockerEvent } from './parse-event';
+
+export interface EnrichedEvent {
+  readonly event: DockerEvent;
+  /** `,"enrichment":{…}` to insert before the payload's closing brace, or null. */
+  readonly context: Buffer | null;
+}
+
+export interface EnrichInOrderOptions {
+  readonly lookup: (event: DockerEvent) => Enrichment | Promise<Enrichment>;
+  readonly waitMs: number;
+  /** Once per event: what became of its context ('late': the wait ran out). */
+  readonly onOutcome: (outcome: Outcome | 'late') => void;
+}
+
+interface Waiting {
+  readonly event: DockerEvent;
+  readonly deadline: number;
+  result: EnrichedEvent | null;
+}
+
+export function enrichInOrder(options: EnrichInOrderOptions): OperatorFunction<DockerEvent, EnrichedEvent> {
+  const { lookup, waitMs, onOutcome } = options;
+  return (source) =>
+    new Observable<EnrichedEvent>((subscriber) => {
+      const queue: Waiting[] = [];
+      let timer: NodeJS.Timeout | null = null;
+      let ended: { readonly error?: unknown } | null = null;
+
+      const drain = (): void => {
+        while (queue.length > 0 && queue[0].result !== null) subscriber.next(queue.shift()!.result!);
+        if (queue.length > 0) {
+          timer ??= setTimeout(expire, Math.max(0, queue[0].deadline - performance.now()));
+          return;
+        }
+        if (ended === null) return;
+        if ('error' in ended) subscriber.error(ended.error);
+        else subscriber.complete();
+      };
+      const expire = (): void => {
+        timer = null;
+        const now = performance.now();
+        for (const waiting of queue) {
+          if (waiting.deadline > now) break;
+          if (waiting.result !== null) continue;
+          waiting.result = { event: waiting.event, context: null };
+          onOutcome('late');
+        }
+        drain();
+      };
+      const subscription = source.subscribe({
+        next: (event) => {
+          let found: Enrichment | Promise<Enrichment>;
+          try {
+            found = lookup(event);
+          } catch (err) {
+            subscriber.error(err);
+            return;
+          }
+          if (!(found instanceof Promise)) {
+            onOutcome(found.outcome);
+            const result = { event, context: found.context };
+            if (queue.length === 0) subscriber.next(result);
+            else queue.push({ event, deadline: 0, result });
+            return;
+          }
+          if (waitMs === 0) {
+            onOutcome('late');
+            const result = { event, context: null };
+            if (queue.length === 0) subscriber.next(result);
+            else queue.push({ event, deadline: 0, result });
+            return;
+          }
+          const waiting: Waiting = { event, deadline: performance.now() + waitMs, result: null };
+          queue.push(waiting);
+          found.then(
+            (enrichment) => {
+              if (waiting.result !== null || subscriber.closed) return;
+              waiting.result = { event, context: enrichment.context };
+              onOutcome(enrichment.outcome);
+              if (queue[0] === waiting) {
+                if (timer !== null) clearTimeout(timer);
+                timer = null;
+                drain();
+              }
+            },
+            (err: unknown) => subscriber.error(err),
+          );
+          drain();
+        },
+        error: (err: unknown) => {
+          ended = { error: err };
+          drain();
+        },
+        complete: () => {
+          ended = {};
+          drain();
+        },
+      });
+      return () => {
+        if (timer !== null) clearTimeout(timer);
+        subscription.unsubscribe();
+      };
+    });
+}

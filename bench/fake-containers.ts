@@ -623,7 +623,7 @@ export function dieAttributes(n: number): Array<readonly [string, string]> {
 export interface LifecycleOptions {
   /** Lifecycles begun per second (sets how many containers are alive at once: lifecyclesPerS × lifetimeS). */
   lifecyclesPerS: number;
-  /** Seconds from a container's create to its die (its destroy follows at once); null: containers never die. */
+  /** Seconds from a container's create to its die (its destroy follows DESTROY_AFTER_DIE_S later); null: containers never die. */
   lifetimeS: number | null;
   /** Lifecycles to run, then the stream goes quiet (its connection stays open); null: endless. */
   count: number | null;
@@ -636,20 +636,27 @@ export function lifecycleActions(o: Pick<LifecycleOptions, 'lifetimeS' | 'execs'
   return ['create', 'start', ...(o.execs ? ['exec_create', 'exec_start', 'exec_die'] : []), ...(o.lifetimeS === null ? [] : ['die', 'destroy'])];
 }
 
+/** Seconds from a container's die to its destroy (a `docker rm` after the stop, `--rm`'s cleanup). */
+export const DESTROY_AFTER_DIE_S = 0.1;
+
 const EXEC_COMMAND = 'sh -c cat /etc/hostname';
 const ROOT_SHELL = 'bash';
 
 /**
- * Container lifecycles at a steady pace, each container distinct (IDs never repeat). Step j creates and starts
- * container lag+j (and runs an exec in it) and lets container j die and be destroyed, lag = lifecyclesPerS ×
- * lifetimeS: containers 0..lag-1 exist when the stream begins (as containers running before the capture
- * opened, their first event is their die), so about `lag` containers are alive at any time and each lives
- * lifetimeS. Without a lifetime, step j creates and starts container j and nothing dies. The daemon's state
- * (ContainerWorld) changes as each event is emitted, so an inspect answers what a daemon would at that moment.
+ * Container lifecycles at a steady pace, each container distinct (IDs never repeat). With lag = lifecyclesPerS
+ * × lifetimeS and gap = lifecyclesPerS × DESTROY_AFTER_DIE_S (at least 1 each), first = lag + gap, step j
+ * creates and starts container first+j (and runs an exec in it), lets container gap+j die and destroys
+ * container j. So container k (k ≥ first) is created at step k−first, dies lag steps later (lifetimeS) and is
+ * destroyed gap steps after that; about lag containers run at any time. Containers 0..first−1 exist when the
+ * stream begins, as containers of before the capture: gap..first−1 running (their first event is their die),
+ * 0..gap−1 already exited (their first event is their destroy). Without a lifetime, step j creates and starts
+ * container j and nothing dies. The daemon's state (ContainerWorld) changes as each event is emitted, so an
+ * inspect answers what a daemon would at that moment.
  */
 export class LifecycleSource {
   readonly actions: string[];
-  private readonly lag: number;
+  private readonly gap: number;
+  private readonly first: number;
   private step = 0;
   private inStep = 0;
 
@@ -659,8 +666,16 @@ export class LifecycleSource {
     startNs: bigint,
   ) {
     this.actions = lifecycleActions(options);
-    this.lag = options.lifetimeS === null ? 0 : Math.max(1, Math.round(options.lifecyclesPerS * options.lifetimeS));
-    for (let n = 0; n < this.lag; n++) this.world.add(n, containerIdOf(n), containerNameOf(n), imageOf(n), 'running', startNs);
+    const steps = (s: number): number => Math.max(1, Math.round(options.lifecyclesPerS * s));
+    this.gap = options.lifetimeS === null ? 0 : steps(DESTROY_AFTER_DIE_S);
+    this.first = options.lifetimeS === null ? 0 : steps(options.lifetimeS) + this.gap;
+    for (let n = 0; n < this.first; n++) {
+      const c = this.world.add(n, containerIdOf(n), containerNameOf(n), imageOf(n), 'running', startNs);
+      if (n < this.gap) {
+        c.status = 'exited';
+        c.finishedNs = startNs;
+      }
+    }
   }
 
   get exhausted(): boolean {
@@ -671,7 +686,7 @@ export class LifecycleSource {
   nextPrefix(timeNano: bigint): string | null {
     if (this.exhausted) return null;
     const action = this.actions[this.inStep];
-    const born = this.lag + this.step;
+    const born = this.first + this.step;
     let prefix: string;
     switch (action) {
       case 'create': {
@@ -705,7 +720,7 @@ export class LifecycleSource {
         break;
       }
       case 'die': {
-        const c = this.world.get(containerIdOf(this.step))!;
+        const c = this.world.get(containerIdOf(this.gap + this.step))!;
         c.status = 'exited';
         c.finishedNs = timeNano;
         c.exitCode = Number(EXIT_CODES[c.n % EXIT_CODES.length]);

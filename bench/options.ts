@@ -41,6 +41,8 @@ export interface Options {
   cacheIdleS: number;
   /** The fake daemon's service time for an inspect, ms. */
   inspectLatencyMs: number;
+  /** Ours in the other phases: init_config as Falco's default ({}: enrichment on) or with enrichment off. */
+  othersEnrichment: 'default' | 'off';
 }
 
 /** Groups of phases, for --only. */
@@ -78,8 +80,10 @@ enrichment phases (ours only, each with init_config.enrichment.enabled true and 
   --lifetime S          seconds from a container's create to its die (default 1)
   --cache-containers N  containers created (and left running) for the cache phase (default 10000; 0 skips)
   --cache-rate R        lifecycles/s at which they are created (default 1000)
-  --cache-idle S        seconds of quiet measured after that (default 10)
-  --inspect-latency MS  the fake daemon's service time per inspect request (default 0)`;
+  --cache-idle S        seconds of quiet measured after that (default 15)
+  --inspect-latency MS  the fake daemon's service time per inspect request (default 0)
+  --others-enrichment M ours in the other phases: default (init_config {}, enrichment on as in Falco) or off
+                        (default: default)`;
 
 export function defaultDurationS(rate: number): number {
   if (rate <= 100) return 10;
@@ -110,8 +114,9 @@ export function parseOptions(argv: string[]): Options {
       lifetime: { type: 'string', default: '1' },
       'cache-containers': { type: 'string', default: '10000' },
       'cache-rate': { type: 'string', default: '1000' },
-      'cache-idle': { type: 'string', default: '10' },
+      'cache-idle': { type: 'string', default: '15' },
       'inspect-latency': { type: 'string', default: '0' },
+      'others-enrichment': { type: 'string', default: 'default' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -146,6 +151,8 @@ export function parseOptions(argv: string[]): Options {
   if (!Number.isFinite(inspectLatencyMs) || inspectLatencyMs < 0 || inspectLatencyMs > 10_000) {
     throw new Error(`--inspect-latency must be a number of ms in [0, 10000], got "${values['inspect-latency']}"`);
   }
+  const othersEnrichment = values['others-enrichment'];
+  if (othersEnrichment !== 'default' && othersEnrichment !== 'off') throw new Error(`--others-enrichment must be default or off, got "${othersEnrichment}"`);
   let groups: Group[] = [...GROUPS];
   if (values.only !== undefined) {
     const wanted = new Set<Group>();
@@ -188,6 +195,7 @@ export function parseOptions(argv: string[]): Options {
     cacheRate: cacheRate[0],
     cacheIdleS: seconds('cache-idle', values['cache-idle'], 0.1),
     inspectLatencyMs,
+    othersEnrichment,
   };
 }
 

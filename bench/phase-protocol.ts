@@ -12,6 +12,10 @@
 import type { BatchSummary, LatencySummary } from './stats';
 import type { CpuUse } from './processes';
 
+/** The cache phase: how much longer than planned its events may take to come, and its drain (before loopDone). */
+export const CACHE_POPULATE_SLACK_MS = 30_000;
+export const CACHE_DRAIN_MAX_MS = 60_000;
+
 /** Where latency comes from: the event's `ts` (native loop), or the payload's `timeNano` (JS loop). */
 export type LatencySource = 'ts' | 'payload';
 

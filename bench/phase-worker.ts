@@ -7,6 +7,7 @@
 import { benchConfig } from './plugin-config';
 import { Plugin, type FieldRequest, type LoopResult, type Metric, type PluginInstance, type PluginState } from '../native/loader/index.js';
 import { lifecycleActions } from './fake-containers';
+import { CACHE_DRAIN_MAX_MS, CACHE_POPULATE_SLACK_MS } from './phase-protocol';
 import type {
   Drain,
   EnrichmentCacheResult,
@@ -69,14 +70,15 @@ function counters(metrics: Metric[]): PluginCounters {
 
 /** Longer than the engine's STATS interval (1 s, src/stats.ts): a drain quiet this long saw the last STATS. */
 const SETTLE_MS = 1500;
-const DRAIN_MAX_MS = 12_000;
+/** The engine counts as busy while it uses more than this much of a core (at rest it uses ~0.1 %). */
+const ENGINE_BUSY_PCT = 3;
 
 /**
- * Hands over what is left (the generator stopped, or its finite stream ended) until neither events nor the
- * engine's counters moved for SETTLE_MS, at most DRAIN_MAX_MS. The loop's own counters (idle_timeouts…) do
- * not count as moving.
+ * Hands over what is left (the generator stopped, or its finite stream ended) until for SETTLE_MS no event
+ * came, the engine's counters did not move and the engine was not busy (inspects still in flight), at most
+ * `maxMs`. The loop's own counters (idle_timeouts…) do not count as moving.
  */
-async function drainUntilQuiet(state: PluginState, instance: PluginInstance, fields: FieldRequest[]): Promise<Drain> {
+async function drainUntilQuiet(state: PluginState, instance: PluginInstance, enginePid: number | null, fields: FieldRequest[], maxMs: number): Promise<Drain> {
   const key = (): string =>
     state
       .metrics()
@@ -86,15 +88,19 @@ async function drainUntilQuiet(state: PluginState, instance: PluginInstance, fie
   const startedAt = performance.now();
   let quietSince = startedAt;
   let last = key();
+  let engineBefore = enginePid === null ? null : sampleCpu(enginePid);
   let events = 0;
   while (performance.now() - quietSince < SETTLE_MS) {
-    if (performance.now() - startedAt > DRAIN_MAX_MS) return { events, seconds: (performance.now() - startedAt) / 1000, settled: false };
+    if (performance.now() - startedAt > maxMs) return { events, seconds: (performance.now() - startedAt) / 1000, settled: false };
     const r = await instance.runLoop({ durationMs: 100, fields });
     checkLoop(r, 'drain');
     events += r.events;
     const now = key();
-    if (r.events > 0 || now !== last) quietSince = performance.now();
+    const engineNow = enginePid === null ? null : sampleCpu(enginePid);
+    const engineBusy = (cpuBetween(engineBefore, engineNow)?.schedPct ?? 0) > ENGINE_BUSY_PCT;
+    if (r.events > 0 || now !== last || engineBusy) quietSince = performance.now();
     last = now;
+    engineBefore = engineNow;
   }
   return { events, seconds: (performance.now() - startedAt) / 1000, settled: true };
 }
@@ -334,6 +340,8 @@ async function idle(instance: PluginInstance, enginePid: number | null, windowS:
 }
 
 /** Container lifecycles, enrichment on or off: latency per action (the i-th event is actions[i % length]). */
+/** How long the drains may take: the parent waits for the result PHASE_SLACK_S (20 s) after loopDone. */
+const LATENCY_DRAIN_MAX_MS = 12_000;
 async function enrichment(
   state: PluginState,
   instance: PluginInstance,
@@ -356,7 +364,7 @@ async function enrichment(
   const latencyMs: Record<string, ReturnType<typeof summariseLatencies>> = { all: summariseLatencies(r.latencyNs, warmupEvents) };
   for (const [action, ns] of byAction) latencyMs[action] = summariseLatencies(ns);
   // The generator stops now (the parent halts it on loopDone): the rest, and the engine's last STATS.
-  const drain = await drainUntilQuiet(state, instance, fields);
+  const drain = await drainUntilQuiet(state, instance, enginePid, fields, LATENCY_DRAIN_MAX_MS);
   return {
     kind: 'enrichment',
     lifecyclesPerS: spec.lifecyclesPerS,
@@ -389,7 +397,7 @@ async function enrichmentCache(
   const expected = spec.containers * lifecycleActions({ lifetimeS: null, execs: false }).length;
   const engineAtStart = enginePid === null ? null : sampleCpu(enginePid);
   const startedAt = performance.now();
-  const capMs = (spec.containers / spec.lifecyclesPerS) * 1000 + 30_000;
+  const capMs = (spec.containers / spec.lifecyclesPerS) * 1000 + CACHE_POPULATE_SLACK_MS;
   let events = 0;
   while (events < expected && performance.now() - startedAt < capMs) {
     const r = await instance.runLoop({ durationMs: 1000, maxEvents: expected - events, fields });
@@ -397,8 +405,8 @@ async function enrichmentCache(
     events += r.events;
   }
   const populateS = (performance.now() - startedAt) / 1000;
-  // The inspects of the last containers complete, the engine's last STATS comes.
-  const drain = await drainUntilQuiet(state, instance, fields);
+  // The inspects of the last containers complete (the engine may lag far behind), the engine's last STATS comes.
+  const drain = await drainUntilQuiet(state, instance, enginePid, fields, CACHE_DRAIN_MAX_MS);
   const engineSettled = enginePid === null ? null : sampleCpu(enginePid);
   const sampler = sampleRss(enginePid, RSS_SAMPLE_MS);
   try {

@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { lifecycleActions } from './fake-containers';
 import { LoadGenerator, type GeneratorConfig, type GeneratorStats } from './load-generator';
-import type { FromWorker, PhaseSpec, ToWorker, WorkerResult } from './phase-protocol';
+import { CACHE_DRAIN_MAX_MS, CACHE_POPULATE_SLACK_MS, type FromWorker, type PhaseSpec, type ToWorker, type WorkerResult } from './phase-protocol';
 import { canUnshare, DOCKER_SOCK, probeFailure, spawnWorker, type PluginTarget, type ProbeOutcome } from './peer';
 import { cpuBetween, sampleCpu, type CpuSample, type CpuUse } from './processes';
 
@@ -83,8 +83,8 @@ export function phaseSeconds(spec: PhaseSpec): number {
 
 /** Seconds a phase may run before its watchdog gives it up. */
 function watchdogSeconds(spec: PhaseSpec): number {
-  // The cache phase waits for every container's events (up to 30 s late) and drains (up to 12 s).
-  return phaseSeconds(spec) + PHASE_SLACK_S + (spec.kind === 'enrichmentCache' ? 45 : 0);
+  // The cache phase waits for every container's events (late by up to CACHE_POPULATE_SLACK_MS) and drains.
+  return phaseSeconds(spec) + PHASE_SLACK_S + (spec.kind === 'enrichmentCache' ? (CACHE_POPULATE_SLACK_MS + CACHE_DRAIN_MAX_MS) / 1000 : 0);
 }
 
 const liveWorkers = new Set<ChildProcess>();
@@ -153,7 +153,7 @@ function withTimeout<T>(p: Promise<T>, seconds: number, what: string, onTimeout:
 }
 
 /** Runs `spec` against `target` with a generator of its own; the generator and the worker never outlive it. */
-export async function runPhase(target: PluginTarget, spec: PhaseSpec, fields: string[]): Promise<PhaseOutcome> {
+export async function runPhase(target: PluginTarget, spec: PhaseSpec, fields: string[], initConfig: Record<string, unknown> = {}): Promise<PhaseOutcome> {
   const generator = await LoadGenerator.start(generatorConfig(spec));
   let channel: WorkerChannel | null = null;
   try {
@@ -162,7 +162,7 @@ export async function runPhase(target: PluginTarget, spec: PhaseSpec, fields: st
     const what = `${target.label} ${spec.kind}`;
     // With the socket bound on /var/run/docker.sock the plugin is told that path, as a daemon default would be.
     const openParams = target.openParams ?? (target.bindSocket ? `unix://${DOCKER_SOCK}` : generator.openParams);
-    channel.send({ type: 'run', request: { library: target.library, openParams, fields, spec, initConfig: initConfigFor(spec) } });
+    channel.send({ type: 'run', request: { library: target.library, openParams, fields, spec, initConfig: { ...initConfig, ...initConfigFor(spec) } } });
     await withTimeout(channel.next('opened'), PHASE_SLACK_S, `${what}: open`, kill);
     const measuring = channel.next('measuring');
     measuring.catch(() => undefined);

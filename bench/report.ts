@@ -254,6 +254,7 @@ export function memoryLine(t: TargetResults): string {
 // ------------------------------------------------------------------ enrichment
 
 const fmtCount = (x: number | null | undefined): string => (isNum(x) ? String(x) : '–');
+const signed = (x: number, digits = 1): string => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
 const onOff = (on: boolean): string => (on ? 'on' : 'off');
 
 /** Events handed to Falco in an enrichment phase: in the loop and in the drain after it (all that was emitted). */
@@ -322,9 +323,10 @@ export function enrichmentTable(t: TargetResults): string {
       'failed',
       'inspect requests (engine)',
       'inspects answered: containers / images / execs / 404',
+      'containers in the phase',
       'CPU loop / engine',
     ],
-    ['---:', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
+    ['---:', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
     t.enrichment.map((p) => {
       const m = p.measure;
       const l = (a: string): string => {
@@ -345,29 +347,31 @@ export function enrichmentTable(t: TargetResults): string {
         ofDelivered(p.plugin.enrichFailedEvents, delivered),
         fmtCount(p.plugin.inspectRequests),
         inspectsServed(p.generator),
+        String(p.generator.containersCreated),
         `${fmtPct(m.cpu.loopPct)} / ${p.hasEngine ? fmtPct(m.cpu.engine?.schedPct) : 'none'}`,
       ];
     }),
   );
 }
 
-function median(xs: readonly number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-/** The engine's resident memory with the containers in its cache: the median of the idle window's samples. */
+/**
+ * The engine's resident memory with the containers in its cache: the lowest sample of the quiet window. V8
+ * collects the garbage of taking them in (the inspect answers) when it decides (its memory reducer, some
+ * seconds into the quiet); after that, what stays is what the cache holds.
+ */
 export function cacheRssMiB(p: Phase<EnrichmentCacheResult>): number | null {
-  return median(p.measure.idleEngineRssMiB);
+  const s = p.measure.idleEngineRssMiB;
+  return s.length ? Math.min(...s) : null;
 }
 
 export interface CacheCost {
   containers: number;
-  /** on − off: engine RSS (idle median), MiB, and per container, bytes; engine idle CPU, points of a core. */
+  /** on − off: engine RSS (lowest of the quiet window), MiB, and per container, bytes. */
   rssMiB: number;
   bytesPerContainer: number;
+  /** on − off: engine peak RSS (VmHWM: the garbage of taking the containers in, before it is collected), MiB. */
+  peakMiB: number | null;
+  /** on − off: engine CPU over the quiet window, points of a core. */
   idleCpuPct: number | null;
 }
 
@@ -384,6 +388,7 @@ export function cacheCost(t: TargetResults): CacheCost | null {
     containers: on.measure.containers,
     rssMiB: a - b,
     bytesPerContainer: ((a - b) * 2 ** 20) / on.measure.containers,
+    peakMiB: isNum(on.enginePeakRssMiB) && isNum(off.enginePeakRssMiB) ? on.enginePeakRssMiB - off.enginePeakRssMiB : null,
     idleCpuPct: isNum(cpuOn) && isNum(cpuOff) ? cpuOn - cpuOff : null,
   };
 }
@@ -396,11 +401,11 @@ export function cacheTable(t: TargetResults): string {
       onOff(m.enrichment),
       `${p.generator.containersCreated} (${fmtRate(m.lifecyclesPerS)}/s)`,
       String(m.events),
-      `${m.populateS.toFixed(1)} s`,
+      `${m.populateS.toFixed(1)} s (+${m.drain.seconds.toFixed(1)} s until the engine was quiet)`,
       ofDelivered(p.plugin.enrichedEvents, m.events),
       fmtCount(p.plugin.inspectRequests),
       inspectsServed(p.generator),
-      `${fmtMiB(cacheRssMiB(p))} (${rss.length ? `${Math.min(...rss).toFixed(1)}–${Math.max(...rss).toFixed(1)}` : '–'})`,
+      rss.length ? `${rss[0].toFixed(1)} → ${rss[rss.length - 1].toFixed(1)} (${fmtMiB(cacheRssMiB(p))})` : '–',
       fmtMiB(p.enginePeakRssMiB),
       m.populateEngineCpuS === null ? '–' : `${m.populateEngineCpuS.toFixed(2)} s (${fmtUs((m.populateEngineCpuS * 1e6) / m.containers)}/container)`,
       `${fmtPct(m.idleCpu.engine?.schedPct)} (${fmtPct(m.idleCpu.engine?.statPct)})`,
@@ -418,10 +423,10 @@ export function cacheTable(t: TargetResults): string {
         'enriched',
         'inspect requests (engine)',
         'inspects answered: containers / images / execs / 404',
-        'engine RSS, quiet: median (range)',
+        'engine RSS over the quiet window: first → last (lowest)',
         'engine peak RSS',
         'engine CPU to take them in',
-        'engine idle CPU: schedstat (utime+stime)',
+        'engine CPU over the quiet window: schedstat (utime+stime)',
         'loop idle CPU',
       ],
       ['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
@@ -431,8 +436,10 @@ export function cacheTable(t: TargetResults): string {
   if (cost !== null) {
     lines.push(
       '',
-      `Cache cost (on − off, same events): **${cost.rssMiB >= 0 ? '+' : ''}${cost.rssMiB.toFixed(1)} MiB** engine RSS for ${fmtRate(cost.containers)} containers, ` +
-        `**${fmtRate(cost.bytesPerContainer)} bytes per container**; engine idle CPU ${cost.idleCpuPct === null ? '–' : `${cost.idleCpuPct >= 0 ? '+' : ''}${cost.idleCpuPct.toFixed(2)} points`} of a core.`,
+      `Cache cost (on − off, same events): **${signed(cost.rssMiB)} MiB** engine RSS (lowest of the quiet window) for ${fmtRate(cost.containers)} containers, ` +
+        `**${fmtRate(cost.bytesPerContainer)} bytes per container**; peak RSS ${cost.peakMiB === null ? '–' : `${signed(cost.peakMiB)} MiB`} ` +
+        `(${cost.peakMiB === null ? '–' : fmtRate((cost.peakMiB * 2 ** 20) / cost.containers)} bytes per container, the garbage of taking them in included); ` +
+        `engine CPU over the quiet window ${cost.idleCpuPct === null ? '–' : `${signed(cost.idleCpuPct, 2)} points`} of a core.`,
     );
   }
   return lines.join('\n');
@@ -657,7 +664,16 @@ export function warnings(t: TargetResults): string[] {
     const inspects = g.inspects.containers + g.inspects.images + g.inspects.execs + g.inspects.notFound;
     if (m.enrichment && inspects === 0) out.push(`${at}: no inspect request reached the daemon: this engine has no enrichment (the on/off figures compare the same thing)`);
     if (!m.enrichment && inspects > 0) out.push(`${at}: ${inspects} inspect requests with enrichment off`);
+    if (m.enrichment && g.inspects.notFound > inspects * 0.05) {
+      out.push(
+        `${at}: ${g.inspects.notFound} of ${inspects} inspects answered 404: the engine asked about containers already destroyed` +
+          `${m.kind === 'enrichment' ? ` (it lagged more than their ${m.lifetimeS} s of life)` : ''}`,
+      );
+    }
     if (m.enrichment && p.plugin.enrichedEvents === null && inspects > 0) out.push(`${at}: the plugin has no engine_enriched_events metric`);
+    if (m.kind === 'enrichmentCache' && m.enrichment && m.idleEngineRssMiB.length > 0 && m.idleEngineRssMiB[0] - Math.min(...m.idleEngineRssMiB) < 1) {
+      out.push(`${at}: the engine's RSS did not drop in the ${m.idleS} s quiet window (no major GC seen): the cache cost includes the garbage of taking the containers in (try a longer --cache-idle)`);
+    }
   }
   return out;
 }
@@ -674,6 +690,8 @@ export function markdown(results: BenchResults, chartFile: string | null): strin
       `load average at start ${(m.loadAverageAtStart as number[]).join(' ')}; commit ${String(m.commit)}. ` +
       `Fields per event: ${results.fields.join(', ')} (one extract_fields call each). Latency from: ${
         results.latencyFrom === 'ts' ? "the event's ts (native loop)" : 'the payload\'s "timeNano" (JS loop, every plugin)'
+      }. Ours in the fixed-rate, throughput, overload and idle phases: ${
+        results.options.othersEnrichment === 'off' ? 'init_config.enrichment.enabled false' : 'init_config defaults (enrichment on)'
       }. Whole run: ${results.wallS.toFixed(0)} s.`,
     '',
   ];

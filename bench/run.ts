@@ -161,7 +161,8 @@ async function main(): Promise<void> {
     const order = oursOnly(spec) ? contenders.filter((c) => c.target.label === 'ours') : i % 2 === 0 ? contenders : [...contenders].reverse();
     for (const c of order) {
       progress.start(`${c.target.label}: ${phaseName(spec)}`, phaseSeconds(spec) + PHASE_OVERHEAD_S);
-      progress.finish(record(c, await runPhase(c.target, spec, FIELDS)));
+      const initConfig = c.target.label === 'ours' && options.othersEnrichment === 'off' ? { enrichment: { enabled: false } } : {};
+      progress.finish(record(c, await runPhase(c.target, spec, FIELDS, initConfig)));
     }
   }
   progress.stop();

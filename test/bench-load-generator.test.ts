@@ -76,16 +76,19 @@ function readEvents(socketPath: string, count: number): Promise<DockerEvent[]> {
 test('lifecycles: create, start, die, destroy per container, distinct IDs, the usual attributes', async () => {
   const d = await startDaemon({ rate: 400, events: { kind: 'lifecycles', lifecyclesPerS: 100, lifetimeS: 0.05, count: null, execs: false } });
   d.start();
-  const events = await readEvents(d.socketPath, 40);
+  const events = await readEvents(d.socketPath, 100);
   assert.deepEqual(
     events.slice(0, 8).map((e) => e.Action),
     ['create', 'start', 'die', 'destroy', 'create', 'start', 'die', 'destroy'],
   );
-  // lifetime 0.05 s at 100/s: 5 containers alive at once; container n is created at step n-5 and dies at step n.
+  // lifetime 0.05 s at 100/s: 5 containers alive at once; a container dies 5 steps after its create and is
+  // destroyed 10 steps (0.1 s) after that.
   const created = events.filter((e) => e.Action === 'create').map((e) => e.Actor.ID);
   const died = events.filter((e) => e.Action === 'die').map((e) => e.Actor.ID);
   assert.equal(new Set(created).size, created.length);
   assert.deepEqual(died.slice(5), created.slice(0, died.length - 5));
+  const destroyed = events.filter((e) => e.Action === 'destroy').map((e) => e.Actor.ID);
+  assert.deepEqual(destroyed.slice(10), died.slice(0, destroyed.length - 10));
   for (const e of events) {
     assert.equal(e.Type, 'container');
     assert.match(e.Actor.ID, /^[0-9a-f]{64}$/);
@@ -165,7 +168,7 @@ test('inspect follows the lifecycle: created, running, exited; execs answer whil
   };
   const ids: string[] = [];
   const execIds: string[] = [];
-  for (let i = 0; i < 14; i++) {
+  for (let i = 0; i < 21; i++) {
     const prefix = source.nextPrefix(BigInt(i + 1) * 1_000_000_000n)!;
     const event = JSON.parse(`${prefix}"time":1,"timeNano":1}`) as DockerEvent;
     ids.push(event.Actor.ID);
@@ -181,10 +184,12 @@ test('inspect follows the lifecycle: created, running, exited; execs answer whil
     if (event.Action === 'die') assert.equal(status(event.Actor.ID), 'exited');
     if (event.Action === 'destroy') assert.equal(status(event.Actor.ID), null);
   }
-  // step 0 ends with the die and destroy of container 0 (alive when the stream began), step 1 with container 1's,
-  // which step 0 created: its exec is gone with it
-  assert.equal(ids[5], ids[6]);
+  // lag 1, gap 1: step j creates container 2+j, lets container 1+j die and destroys container j (0 and 1 existed
+  // when the stream began); the container step 0 created dies in step 1 and is destroyed in step 2, its exec
+  // with it
   assert.equal(ids[12], ids[0]);
+  assert.equal(ids[13], ids[5]);
+  assert.equal(ids[20], ids[0]);
   assert.equal(world.inspectExec(execIds[0]), null);
   assert.notEqual(world.inspectExec(execIds[3]), null);
 });

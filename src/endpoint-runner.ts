@@ -280,7 +280,8 @@ export class EndpointRunner {
       }
       const events = chunks.pipe(
         dockerEvents({
-          maxEventBytes: config.maxEventBytes,
+          // Room for the fan-in's host key: the payload Falco gets must fit maxEventBytes too.
+          maxEventBytes: config.maxEventBytes - (this.hostTag?.length ?? 0),
           boundary: this.resume.boundary(),
           onOversized: (bytes) => {
             stats.add('oversizedEvents');

@@ -39,10 +39,9 @@ export interface ContainerContextsOptions {
   readonly now?: () => number;
 }
 
-/** A container's context, serialised once: `"container":{…},"image":{…}`, and its user (for its execs). */
+/** A container's context, serialised once, and its user (for its execs). */
 interface KnownContainer {
-  readonly members: string;
-  /** The whole key for its events other than execs. */
+  /** `,"enrichment":{"container":{…},"image":{…}}`: the whole key for its events other than execs. */
   readonly context: Buffer;
   readonly user: string;
 }
@@ -142,7 +141,7 @@ export class ContainerContexts {
       if (typeof digest === 'string') image['digest'] = digest;
     }
     const members = `"container":${JSON.stringify(inspected.container)},"image":${JSON.stringify(image)}`;
-    return { members, context: Buffer.from(`,"enrichment":{${members}}`), user: inspected.container.user };
+    return { context: Buffer.from(`,"enrichment":{${members}}`), user: inspected.container.user };
   }
 
   private imageDigest(imageId: string): Entry<string | null> {
@@ -195,5 +194,7 @@ function containerEnrichment(container: Lookup<KnownContainer>): Enrichment {
 function execEnrichment(container: Lookup<KnownContainer>, exec: Lookup<ExecContext>): Enrichment {
   if (typeof container !== 'object') return containerEnrichment(container);
   if (typeof exec !== 'object') return containerEnrichment(container);
-  return { context: Buffer.from(`,"enrichment":{${container.members},"exec":${JSON.stringify(exec)}}`), outcome: 'enriched' };
+  // The container's key with the exec added before its closing brace.
+  const { context } = container;
+  return { context: Buffer.concat([context.subarray(0, context.length - 1), Buffer.from(`,"exec":${JSON.stringify(exec)}}`)]), outcome: 'enriched' };
 }

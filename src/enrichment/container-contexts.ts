@@ -8,6 +8,7 @@
 // when everything is known, else with a promise; how long an event may wait for it is the ordering
 // stage's business (../pipeline/enrich-in-order.ts).
 
+import { defaultMaxListeners as DEFAULT_MAX_LISTENERS, setMaxListeners } from 'node:events';
 import type { InspectKind, InspectRequest } from '../../transports/transport';
 import { asEngineError, InspectError, type EngineError } from '../errors';
 import type { DockerEvent } from '../pipeline/parse-event';
@@ -69,6 +70,8 @@ export class ContainerContexts {
   private readonly now: () => number;
 
   constructor(private readonly options: ContainerContextsOptions) {
+    // Each request in flight listens to the engine's stop signal.
+    setMaxListeners(MAX_CONCURRENT_INSPECTS + DEFAULT_MAX_LISTENERS, options.signal);
     this.containers = new Lru(options.maxContainers);
     this.execs = new Lru(Math.max(16, Math.ceil(options.maxContainers / EXECS_PER_CONTAINER_CACHE)));
     this.now = options.now ?? (() => performance.now());

@@ -77,7 +77,7 @@ export function fieldsTable(): string {
   try {
     const rows = plugin.info.fields.map((f) => {
       const name = f.arg.isKey ? `${f.name}[key]` : f.name;
-      return `| \`${name}\` | ${f.type} | ${cell(f.desc)} |`;
+      return `| \`${name}\` | ${f.isList ? `${f.type} list` : f.type} | ${cell(f.desc)} |`;
     });
     return ['| field | type | value |', '|---|---|---|', ...rows].join('\n');
   } finally {

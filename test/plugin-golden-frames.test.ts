@@ -43,6 +43,9 @@ for (const mode of ['', ';bytewise']) {
       assert.equal(metrics['docker.engine_oversized_events'], 1);
       assert.equal(metrics['docker.engine_reconnects'], 1);
       assert.equal(metrics['docker.events_delivered'], 2);
+      // keys stats.bin predates: an engine that does not send them leaves them at zero
+      for (const name of ['enriched_events', 'enrichment_late_events', 'enrichment_gone_events', 'enrichment_failed_events', 'inspect_requests'])
+        assert.equal(metrics[`docker.engine_${name}`], 0, name);
     });
 
     it('an ERROR frame after events fails the source with its code and message', async () => {
@@ -55,6 +58,26 @@ for (const mode of ['', ';bytewise']) {
     });
   });
 }
+
+describe('STATS keys of the container context', () => {
+  const stats = (counters: Record<string, number>): string => `stats:${Buffer.from(JSON.stringify(counters)).toString('base64url')}`;
+
+  it('feed their metrics; a STATS frame without them leaves them as they were', async () => {
+    const enrichment = { enrichedEvents: 11, enrichLateEvents: 2, enrichGoneEvents: 3, enrichFailedEvents: 4, inspectRequests: 17 };
+    const { metrics } = await replay(`ready,${stats({ ...enrichment, reconnects: 5 })},${stats({ reconnects: 6 })},event,end`);
+    assert.deepEqual(
+      {
+        enrichedEvents: metrics['docker.engine_enriched_events'],
+        enrichLateEvents: metrics['docker.engine_enrichment_late_events'],
+        enrichGoneEvents: metrics['docker.engine_enrichment_gone_events'],
+        enrichFailedEvents: metrics['docker.engine_enrichment_failed_events'],
+        inspectRequests: metrics['docker.engine_inspect_requests'],
+      },
+      enrichment,
+    );
+    assert.equal(metrics['docker.engine_reconnects'], 6, 'both frames were read');
+  });
+});
 
 describe('frames that break the protocol', () => {
   it('an ERROR frame before READY fails open with its message', () => {

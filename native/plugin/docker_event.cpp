@@ -22,6 +22,7 @@ DockerEvent::DockerEvent() : m_doc(&m_pool) {}
 void DockerEvent::parse(const uint8_t* data, size_t len) {
     m_valid = false;
     m_attributes = nullptr;
+    m_enrichment = nullptr;
     m_buffer.assign(reinterpret_cast<const char*>(data), reinterpret_cast<const char*>(data) + len);
     m_buffer.push_back('\0');
     m_doc.SetNull();
@@ -34,6 +35,8 @@ void DockerEvent::parse(const uint8_t* data, size_t len) {
         auto attrs = actor->value.FindMember("Attributes");
         if (attrs != actor->value.MemberEnd() && attrs->value.IsObject()) m_attributes = &attrs->value;
     }
+    auto enrichment = m_doc.FindMember("enrichment");
+    if (enrichment != m_doc.MemberEnd() && enrichment->value.IsObject()) m_enrichment = &enrichment->value;
 }
 
 const char* DockerEvent::top(const char* key) const { return m_valid ? string_member(m_doc, key) : nullptr; }
@@ -66,8 +69,16 @@ const char* DockerEvent::id() const {
 
 const char* DockerEvent::from() const {
     if (const char* s = top("from")) return s;
-    return type_is("container") ? attribute("image") : nullptr;
+    return container_image();
 }
+
+const rapidjson::Value* DockerEvent::context(const char* object) const {
+    if (!m_enrichment) return nullptr;
+    auto it = m_enrichment->FindMember(object);
+    return (it != m_enrichment->MemberEnd() && it->value.IsObject()) ? &it->value : nullptr;
+}
+
+const char* DockerEvent::container_image() const { return type_is("container") ? attribute("image") : nullptr; }
 
 std::optional<uint64_t> DockerEvent::time_ns() const {
     if (!m_valid) return std::nullopt;

@@ -31,7 +31,14 @@ public:
     const char* id() const;
     const char* from() const;
 
+    // The image attribute of a container event.
+    const char* container_image() const;
+
     std::optional<uint64_t> time_ns() const;
+
+    // enrichment.<object> (container, image or exec) when it is a JSON object: the engine's container
+    // context (docs/enrichment.md); nullptr without one. Valid until the next parse().
+    const rapidjson::Value* context(const char* object) const;
 
 private:
     bool type_is(const char* type) const;
@@ -40,6 +47,7 @@ private:
     rapidjson::MemoryPoolAllocator<> m_pool;
     rapidjson::Document m_doc;
     const rapidjson::Value* m_attributes = nullptr;
+    const rapidjson::Value* m_enrichment = nullptr;
     bool m_valid = false;
 };
 

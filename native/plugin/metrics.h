@@ -39,6 +39,11 @@ enum class Metric : uint32_t {
     EngineReplayGaps,
     EngineOverflowEvents,
     EngineStalledStreams,
+    EngineEnrichedEvents,
+    EngineEnrichmentLateEvents,
+    EngineEnrichmentGoneEvents,
+    EngineEnrichmentFailedEvents,
+    EngineInspectRequests,
     Count
 };
 
@@ -90,6 +95,16 @@ inline constexpr MetricInfo kMetrics[] = {
     {Metric::EngineStalledStreams, "engine_stalled_streams", MetricKind::Counter, "stalledStreams",
      "event streams that went silent while the daemon published events, found by the liveness check and replaced "
      "(`ERR_STREAM_STALLED`)"},
+    {Metric::EngineEnrichedEvents, "engine_enriched_events", MetricKind::Counter, "enrichedEvents",
+     "container events sent with their container context (the `enrichment` key, docs/enrichment.md)"},
+    {Metric::EngineEnrichmentLateEvents, "engine_enrichment_late_events", MetricKind::Counter, "enrichLateEvents",
+     "events sent without their container context because the inspect took longer than `enrichment.waitMs`"},
+    {Metric::EngineEnrichmentGoneEvents, "engine_enrichment_gone_events", MetricKind::Counter, "enrichGoneEvents",
+     "events sent without their container context because the container or exec was already gone (HTTP 404)"},
+    {Metric::EngineEnrichmentFailedEvents, "engine_enrichment_failed_events", MetricKind::Counter, "enrichFailedEvents",
+     "events sent without their container context because the inspect failed otherwise (`ERR_INSPECT`)"},
+    {Metric::EngineInspectRequests, "engine_inspect_requests", MetricKind::Counter, "inspectRequests",
+     "inspect requests the engine sent to the daemon (containers, execs, images)"},
 };
 
 constexpr size_t kMetricCount = static_cast<size_t>(Metric::Count);

@@ -68,21 +68,22 @@ function opened(plugin: Plugin, state: PluginState, instance: PluginInstance): O
 
 /**
  * Every field of the plugin, extracted one per call as libsinsp does (or all in one extract_fields call,
- * as other hosts may); null = no value.
+ * as other hosts may): a field's value, or for a list field ("isList") all its values; null = no value.
  */
 export function extractAll(
   state: PluginState,
   event: PluginEvent,
   arg = 'name',
   calls: 'one per field' | 'one for all' = 'one per field',
-): Record<string, FieldValue | null> {
+): Record<string, FieldValue | FieldValue[] | null> {
   const fields = state.plugin.info.fields;
   const requests = fields.map((f) => (f.arg.isKey ? { name: f.name, arg } : { name: f.name }));
   const values = calls === 'one per field' ? state.extract(event, requests) : state.extractInOneCall(event, requests);
-  const out: Record<string, FieldValue | null> = {};
+  const out: Record<string, FieldValue | FieldValue[] | null> = {};
   fields.forEach((f, i) => {
     const v = values[i];
-    out[f.name] = v === null || v === undefined ? null : (v[0] ?? null);
+    if (v === null || v === undefined) out[f.name] = null;
+    else out[f.name] = f.isList ? v : (v[0] ?? null);
   });
   return out;
 }

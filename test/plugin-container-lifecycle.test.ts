@@ -21,7 +21,7 @@ describe('a container lifecycle through libdocker.so on the real daemon', () => 
     opened = openPlugin('');
     since = nowNano() - 1_000_000_000n;
     const collecting = opened.instance.collect({
-      until: (evs) => evs.some((e) => payloadOf(e).includes(`"Action":"destroy"`) && payloadOf(e).includes(volume)),
+      until: (evs) => evs.some((e) => payloadOf(e).startsWith(`{"Type":"volume","Action":"destroy","Actor":{"ID":"${volume}"`)),
       timeoutMs: 60_000,
     });
     await docker('network', 'create', network);

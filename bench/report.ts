@@ -1,6 +1,7 @@
 // The bench's results: their shape (latest.json), the Markdown tables (latest.md, stdout), the targets of
 // the bench issue and the side-by-side ratios.
 
+import { parseConfig } from '../src/config/config';
 import type { GeneratorStats } from './load-generator';
 import type { EnrichmentCacheResult, EnrichmentResult, IdleResult, IdleWindow, OverloadResult, PluginCounters, RateResult, ThroughputResult } from './phase-protocol';
 import type { CpuUse } from './processes';
@@ -723,7 +724,7 @@ export function markdown(results: BenchResults, chartFile: string | null): strin
         '',
         `Container lifecycles (${e.actions.join(', ')}; distinct containers, each living ${e.lifetimeS} s) from the fake daemon, ` +
           `which answers inspects${e.inspectLatencyMs > 0 ? ` after ${e.inspectLatencyMs} ms` : ' at once'}; init_config.enrichment.enabled true or false, ` +
-          `otherwise the defaults (waitMs 50). Latency = daemon timeNano → next_batch return, per action (measured ${e.durationS} s after ${e.warmupS} s of warm-up); ` +
+          `otherwise the defaults (waitMs ${parseConfig({}).enrichment.waitMs}). Latency = daemon timeNano → next_batch return, per action (measured ${e.durationS} s after ${e.warmupS} s of warm-up); ` +
           'the two runs of a rate back to back, the order swapped from one rate to the next. on/off > 1: enrichment costs that much.',
         '',
         enrichmentComparisonTable(t),

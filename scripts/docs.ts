@@ -56,20 +56,26 @@ interface SchemaProperty {
   maximum?: number;
   default?: unknown;
   description: string;
+  properties?: Record<string, SchemaProperty>;
 }
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-export function configTable(): string {
-  const rows = Object.entries(schema.properties as Record<string, SchemaProperty>).map(([key, p]) => {
+/** One row per key, an object's own keys right after it as `parent.key`. */
+function configRows(properties: Record<string, SchemaProperty>, prefix = ''): string[] {
+  return Object.entries(properties).flatMap(([key, p]) => {
     const type = p.enum ? p.enum.map((v) => `\`${v}\``).join(' \\| ') : (p.type ?? '');
     const range = p.minimum !== undefined && p.maximum !== undefined ? ` ${p.minimum}–${p.maximum}` : '';
     const dflt = p.default === undefined ? '' : `\`${JSON.stringify(p.default)}\``;
-    return `| \`${key}\` | ${type}${range} | ${dflt} | ${cell(p.description)} |`;
+    const row = `| \`${prefix}${key}\` | ${type}${range} | ${dflt} | ${cell(p.description)} |`;
+    return [row, ...(p.properties ? configRows(p.properties, `${prefix}${key}.`) : [])];
   });
-  return ['| key | type | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+export function configTable(): string {
+  return ['| key | type | default | meaning |', '|---|---|---|---|', ...configRows(schema.properties)].join('\n');
 }
 
 export function fieldsTable(): string {

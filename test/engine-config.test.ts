@@ -10,14 +10,22 @@ import { parseStartRequest } from '../src/start-request';
 import { EngineProcess, json, TYPE_ERROR } from './support/engine-process';
 
 test('defaults come from the schema, also for no config, null (Falco\'s {}) and ""', () => {
-  const defaults = Object.entries(schema.properties as Record<string, { default?: unknown }>).filter(
-    ([, p]) => p.default !== undefined,
-  );
+  interface Property {
+    default?: unknown;
+    properties?: Record<string, Property>;
+  }
+  /** A scalar's default, or for an object defaulting to {} the defaults of its own keys. */
+  const expectedDefault = (p: Property): unknown =>
+    p.properties === undefined
+      ? p.default
+      : Object.fromEntries(Object.entries(p.properties).flatMap(([k, sub]) => (sub.default === undefined ? [] : [[k, expectedDefault(sub)]])));
+  const defaults = Object.entries(schema.properties as Record<string, Property>).filter(([, p]) => p.default !== undefined);
   assert.ok(defaults.length >= 6);
   for (const raw of [{}, undefined, null, '']) {
     const config = parseConfig(raw) as unknown as Record<string, unknown>;
-    for (const [key, p] of defaults) assert.equal(config[key], p.default, `${JSON.stringify(raw)}: ${key}`);
+    for (const [key, p] of defaults) assert.deepEqual(config[key], expectedDefault(p), `${JSON.stringify(raw)}: ${key}`);
   }
+  assert.equal(parseConfig({}).enrichment.waitMs, 100);
   assert.equal(parseConfig({ tls: {} }).tls?.verify, true);
 });
 

@@ -51,13 +51,21 @@ test('error frame', () => {
   assert.deepEqual(frame, golden('error.bin'));
 });
 
-test('stats frame: counters in the engine order', () => {
+test('stats frame: counters in the engine order, the keys added since stats.bin after its own', () => {
   const stats = new Stats({ queuedEvents: 0, queuedBytes: 0 }, () => undefined);
   stats.add('malformedEvents', 2);
   stats.add('oversizedEvents');
   stats.add('reconnects');
   stats.add('deliveredEvents', 42);
-  assert.deepEqual(encodeStatsFrame(stats.snapshot()), golden('stats.bin'));
+  const frame = encodeStatsFrame(stats.snapshot());
+  const goldenFrame = golden('stats.bin');
+  const added = ',"enrichedEvents":0,"enrichLateEvents":0,"enrichGoneEvents":0,"enrichFailedEvents":0,"inspectRequests":0}';
+  const payload = Buffer.concat([goldenFrame.subarray(FRAME_HEADER_BYTES, -1), Buffer.from(added)]);
+  assert.deepEqual(frame.subarray(FRAME_HEADER_BYTES), payload);
+  assert.deepEqual(frame.subarray(0, 16), goldenFrame.subarray(0, 16), 'ts and tid');
+  assert.equal(frame.readUInt32LE(16), FRAME_HEADER_BYTES + payload.length, 'len');
+  assert.equal(frame.readUInt16LE(20), goldenFrame.readUInt16LE(20), 'type');
+  assert.equal(frame.readUInt32LE(30), payload.length, 'parameter 2 length');
 });
 
 test('end frame: empty payload', () => {

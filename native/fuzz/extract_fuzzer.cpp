@@ -32,16 +32,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         ss_plugin_extract_field& field = fields[i];
         field.field_id = uint32_t(i);
         field.field = kFields[i].name;
-        field.arg_key = "name";
-        field.arg_present = kFields[i].source == Source::AttributeByArg;
+        field.arg_key = kFields[i].source == Source::LabelByArg ? "com.example.role" : "name";
+        field.arg_present = takes_key(kFields[i].source);
         field.arg_index = UINT64_MAX;
         field.ftype = uint32_t(kFields[i].type);
     }
     auto check = [](const ss_plugin_extract_field& field) {
-        if (field.res_len > 1) __builtin_trap();
-        if (field.res_len == 1 && kFields[field.field_id].type == FieldType::String) {
-            volatile size_t touched = std::strlen(field.res.str[0]);  // must be a valid C string
-            (void)touched;
+        const FieldInfo& info = kFields[field.field_id];
+        if (field.res_len > (info.arity == Arity::List ? kMaxListValues : 1)) __builtin_trap();
+        for (uint64_t v = 0; v < field.res_len; v++) {
+            if (info.type == FieldType::String) {
+                volatile size_t touched = std::strlen(field.res.str[v]);  // must be a valid C string
+                (void)touched;
+            } else if (info.type == FieldType::Bool && field.res.boolean[v] > 1) {
+                __builtin_trap();
+            }
         }
     };
     // One field per call (libsinsp), then every field in one call (other hosts): results are read

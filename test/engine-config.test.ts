@@ -25,7 +25,7 @@ test('defaults come from the schema, also for no config, null (Falco\'s {}) and 
     const config = parseConfig(raw) as unknown as Record<string, unknown>;
     for (const [key, p] of defaults) assert.deepEqual(config[key], expectedDefault(p), `${JSON.stringify(raw)}: ${key}`);
   }
-  assert.equal(parseConfig({}).enrichment.waitMs, 100);
+  assert.ok(Object.keys(parseConfig({}).enrichment).length >= 4, 'an object default has its keys\' defaults');
   assert.equal(parseConfig({ tls: {} }).tls?.verify, true);
 });
 

@@ -131,7 +131,13 @@ describe('container context from the real daemon', { skip }, () => {
       return total === frames.length && s['enrichedEvents'] === carrying ? true : undefined;
     }, 'the counters to account for every container event', 10_000);
     assert.equal(agreed, true);
-    t.diagnostic(`${enriched} of ${events.length} events of ${names.length} --rm containers carried their context`);
+    const without = new Map<string, number>();
+    for (const f of events.filter((e) => splitEnrichment(e.payload).enrichment === null)) without.set(actionOf(f), (without.get(actionOf(f)) ?? 0) + 1);
+    const s = lastStats(engine);
+    t.diagnostic(
+      `${enriched} of ${events.length} events of ${names.length} --rm containers carried their context; ` +
+        `without: ${[...without].map(([a, n]) => `${a} ${n}`).join(', ') || 'none'} (engine: late ${s['enrichLateEvents']}, gone ${s['enrichGoneEvents']})`,
+    );
   });
 });
 

@@ -18,13 +18,14 @@ import { parseDaemonVersion } from './daemon-version';
 import { describeOrigin, type DockerHost } from './docker-host';
 import { dateHeaderMs, formatSince, NANOS_PER_MS, parseSystemTime } from './docker-time';
 import { HttpEventStream } from './http-event-stream';
-import { inspectObject } from './inspect';
+import { inspectClient, inspectObject } from './inspect';
 import type { Connection, ConnectRequest, InspectRequest, LivenessAnswer, LivenessRequest, Transport } from './transport';
 
 const TIME_NANO = /"timeNano"\s*:\s*(\d+)/g;
 
 export class DaemonStreamTransport implements Transport {
   readonly target: string;
+  private inspects: DaemonClient | null = null;
 
   constructor(
     private readonly host: DockerHost,
@@ -50,7 +51,8 @@ export class DaemonStreamTransport implements Transport {
   }
 
   inspect(request: InspectRequest): Promise<unknown> {
-    return inspectObject(new DaemonClient(this.host, this.connector), request);
+    this.inspects ??= inspectClient(this.host, this.connector);
+    return inspectObject(this.inspects, request);
   }
 
   async check(request: LivenessRequest): Promise<LivenessAnswer> {

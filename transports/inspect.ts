@@ -4,14 +4,21 @@
 // rather than put into a path.
 
 import { InspectError } from '../src/errors';
-import type { DaemonClient } from './daemon-client';
-import type { InspectKind, InspectRequest } from './transport';
+import type { Connector } from './connector';
+import { DaemonClient } from './daemon-client';
+import type { DockerHost } from './docker-host';
+import { MAX_CONCURRENT_INSPECTS, type InspectKind, type InspectRequest } from './transport';
 
 /** Container inspects run to a few kB; a label- or env-heavy one to tens. Anything past this is not one. */
 const MAX_INSPECT_BYTES = 4 * 1024 * 1024;
 const OBJECT_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,254}$/;
 
 const PATHS: Readonly<Record<InspectKind, string>> = { container: '/containers', exec: '/exec', image: '/images' };
+
+/** A client for inspects: its connections are kept between them. */
+export function inspectClient(host: DockerHost, connector: Connector): DaemonClient {
+  return new DaemonClient(host, connector, { keptConnections: MAX_CONCURRENT_INSPECTS });
+}
 
 /** The inspect answer, parsed; null when the daemon has no such object. */
 export function inspectObject(client: DaemonClient, request: InspectRequest): Promise<unknown> {

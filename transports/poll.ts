@@ -20,7 +20,7 @@ import { parseDaemonVersion } from './daemon-version';
 import { describeOrigin, parseDockerHost, type DockerHost } from './docker-host';
 import { dateHeaderMs } from './docker-time';
 import { EventWindows } from './event-windows';
-import { inspectObject } from './inspect';
+import { inspectClient, inspectObject } from './inspect';
 import { Poller } from './poller';
 import { resolveTls, tlsForSocketWarning, unverifiedTlsWarning } from './tls-settings';
 import type { Connection, ConnectRequest, InspectRequest, Transport, TransportContext, TransportFactory } from './transport';
@@ -33,6 +33,7 @@ export const pollTransport: TransportFactory = {
 
 class PollTransport implements Transport {
   readonly target: string;
+  private inspects: DaemonClient | null = null;
   /** The daemon's address as this transport reaches it (messages name the poll+ form). */
   private readonly host: DockerHost;
   private readonly connector: Connector;
@@ -64,7 +65,8 @@ class PollTransport implements Transport {
   }
 
   inspect(request: InspectRequest): Promise<unknown> {
-    return inspectObject(new DaemonClient(this.host, this.connector), request);
+    this.inspects ??= inspectClient(this.host, this.connector);
+    return inspectObject(this.inspects, request);
   }
 
   async connect(request: ConnectRequest): Promise<Connection> {

@@ -90,6 +90,9 @@ export interface LivenessAnswer {
 /** The Docker objects the engine inspects for container context (docs/enrichment.md). */
 export type InspectKind = 'container' | 'exec' | 'image';
 
+/** Inspects a transport sends to one daemon at once, on as many kept connections; the others wait. */
+export const MAX_CONCURRENT_INSPECTS = 16;
+
 export interface InspectRequest {
   readonly kind: InspectKind;
   /** The object's ID as the event names it (Actor.ID, the execID attribute, a container's Image). */

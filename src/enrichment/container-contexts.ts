@@ -9,10 +9,9 @@
 // stage's business (../pipeline/enrich-in-order.ts).
 
 import { defaultMaxListeners as DEFAULT_MAX_LISTENERS, setMaxListeners } from 'node:events';
-import type { InspectKind, InspectRequest } from '../../transports/transport';
+import { MAX_CONCURRENT_INSPECTS, type InspectKind, type InspectRequest } from '../../transports/transport';
 import { asEngineError, InspectError, type EngineError } from '../errors';
 import type { DockerEvent } from '../pipeline/parse-event';
-import { Limiter } from './limiter';
 import { Lru } from './lru';
 import { summariseContainer, summariseExec, summariseImage, type ExecContext } from './summarise';
 
@@ -53,8 +52,6 @@ type Entry<T> = Lookup<T> | Promise<Lookup<T>>;
 const NONE: Enrichment = { context: null, outcome: 'none' };
 const GONE: Enrichment = { context: null, outcome: 'gone' };
 const FAILED: Enrichment = { context: null, outcome: 'failed' };
-/** Requests to one daemon at once. */
-const MAX_CONCURRENT_INSPECTS = 16;
 /** Execs and images are fewer and smaller than containers; their caches are sized from it. */
 const EXECS_PER_CONTAINER_CACHE = 4;
 const MAX_IMAGES = 1024;
@@ -66,11 +63,10 @@ export class ContainerContexts {
   private readonly images = new Lru<Entry<string | null>>(MAX_IMAGES);
   /** Destroyed containers and when to forget them, oldest first. */
   private readonly expiries: Array<{ readonly id: string; readonly at: number }> = [];
-  private readonly limiter = new Limiter(MAX_CONCURRENT_INSPECTS);
   private readonly now: () => number;
 
   constructor(private readonly options: ContainerContextsOptions) {
-    // Each request in flight listens to the engine's stop signal.
+    // Each request in flight listens to the engine's stop signal; the transport runs at most so many.
     setMaxListeners(MAX_CONCURRENT_INSPECTS + DEFAULT_MAX_LISTENERS, options.signal);
     this.containers = new Lru(options.maxContainers);
     this.execs = new Lru(Math.max(16, Math.ceil(options.maxContainers / EXECS_PER_CONTAINER_CACHE)));
@@ -165,10 +161,8 @@ export class ContainerContexts {
     const { inspect, signal, timeoutMs } = this.options;
     if (signal.aborted) return 'failed';
     try {
-      const answer = await this.limiter.run(() => {
-        this.options.onRequest();
-        return inspect({ kind, id, timeoutMs, signal });
-      });
+      this.options.onRequest();
+      const answer = await inspect({ kind, id, timeoutMs, signal });
       return answer === null ? 'gone' : { inspect: answer };
     } catch (err) {
       if (!signal.aborted) this.options.onFailure(asEngineError(err));

@@ -1,5 +1,6 @@
 // At most `limit` tasks at once; the others wait their turn in order. Keeps a burst of new containers
-// from opening hundreds of connections to the daemon at the same moment.
+// from opening hundreds of connections to the daemon at the same moment (Node's agent does not count
+// connections still being made by an asynchronous createConnection, so it cannot).
 
 export class Limiter {
   private running = 0;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { InspectRequest } from '../transports/transport';
-import { ContainerContexts, type Enrichment } from '../src/enrichment/container-contexts';
+import { ContainerContexts, MAX_UNANSWERED_INSPECTS, type Enrichment } from '../src/enrichment/container-contexts';
 import type { DockerEvent } from '../src/pipeline/parse-event';
 
 function event(id: string, action: string, execId: string | null = null): DockerEvent {
@@ -117,4 +117,35 @@ test("exec events carry the exec, its user defaulting to the container's; other 
   assert.deepEqual(network, { context: null, outcome: 'none' });
   const replayed = contexts.lookup({ ...event('x', 'start'), enriched: true });
   assert.deepEqual(replayed, { context: null, outcome: 'none' });
+});
+
+test('with too many inspects unanswered, a new container is not inspected for now: late at once, asked again later', async () => {
+  const requests: string[] = [];
+  const answers = new Map<string, (answer: unknown) => void>();
+  const contexts = new ContainerContexts({
+    inspect: (r) => {
+      requests.push(`${r.kind} ${r.id}`);
+      if (r.kind === 'image') return Promise.resolve({ RepoDigests: [] });
+      return new Promise((resolve) => answers.set(r.id, resolve));
+    },
+    maxContainers: 10_000,
+    keepAfterDestroyMs: 1000,
+    timeoutMs: 1000,
+    signal: new AbortController().signal,
+    onRequest: () => undefined,
+    onFailure: (e) => assert.fail(e.message),
+  });
+  const ids = Array.from({ length: MAX_UNANSWERED_INSPECTS }, (_, i) => `c${i}`);
+  const pending = ids.map((id) => contexts.lookup(event(id, 'create')));
+  assert.ok(pending.every((p) => p instanceof Promise));
+  assert.deepEqual(contexts.lookup(event('one-too-many', 'create')), { context: null, outcome: 'late' });
+  assert.ok(contexts.lookup(event('c0', 'start')) instanceof Promise, 'a container already asked about still waits for its answer');
+  assert.equal(requests.length, MAX_UNANSWERED_INSPECTS, 'no request for the one too many');
+
+  answers.get('c0')!({ Id: 'c0', Image: 'sha256:img', Config: { User: '' }, HostConfig: {}, Mounts: [] });
+  assert.equal((await pending[0]).outcome, 'enriched');
+  await new Promise((resolve) => setImmediate(resolve)); // the image inspect of c0 answered too
+  const again = contexts.lookup(event('one-too-many', 'start'));
+  assert.ok(again instanceof Promise, 'asked once there is room');
+  assert.ok(requests.includes('container one-too-many'));
 });

@@ -15,8 +15,11 @@ import type { DockerEvent } from '../pipeline/parse-event';
 import { Lru } from './lru';
 import { summariseContainer, summariseExec, summariseImage, type ExecContext } from './summarise';
 
-/** How a lookup ended for an event: context added, none because gone or failed, or none wanted. */
-export type Outcome = 'enriched' | 'gone' | 'failed' | 'none';
+/**
+ * How a lookup ended for an event: context added, none because gone or failed, none because too many
+ * inspects were waiting (late at once), or none wanted.
+ */
+export type Outcome = 'enriched' | 'gone' | 'failed' | 'late' | 'none';
 
 export interface Enrichment {
   /** `,"enrichment":{…}`, to insert before the event's closing brace; null: nothing to add. */
@@ -52,6 +55,13 @@ type Entry<T> = Lookup<T> | Promise<Lookup<T>>;
 const NONE: Enrichment = { context: null, outcome: 'none' };
 const GONE: Enrichment = { context: null, outcome: 'gone' };
 const FAILED: Enrichment = { context: null, outcome: 'failed' };
+const BACKLOGGED: Enrichment = { context: null, outcome: 'late' };
+/**
+ * Inspects asked and not answered beyond which a new container is not inspected for now: its event goes
+ * on at once without context and the container's next event asks again. A burst (docker compose up) fits;
+ * a daemon that cannot keep up with the containers made no longer makes every event wait waitMs.
+ */
+export const MAX_UNANSWERED_INSPECTS = 256;
 /** Execs and images are fewer and smaller than containers; their caches are sized from it. */
 const EXECS_PER_CONTAINER_CACHE = 4;
 const MAX_IMAGES = 1024;
@@ -64,6 +74,7 @@ export class ContainerContexts {
   /** Destroyed containers and when to forget them, oldest first. */
   private readonly expiries: Array<{ readonly id: string; readonly at: number }> = [];
   private readonly now: () => number;
+  private unanswered = 0;
 
   constructor(private readonly options: ContainerContextsOptions) {
     // Each request in flight listens to the engine's stop signal; the transport runs at most so many.
@@ -84,6 +95,7 @@ export class ContainerContexts {
     if (event.enriched || event.type !== 'container' || event.actorId === null) return NONE;
     const id = event.actorId;
     if (REFRESHING_ACTIONS.has(event.action)) this.containers.delete(id);
+    if (this.unanswered >= MAX_UNANSWERED_INSPECTS && !this.containers.has(id)) return BACKLOGGED;
     const container = this.container(id);
     if (event.action === 'destroy') this.expiries.push({ id, at: this.now() + this.options.keepAfterDestroyMs });
     const execId = event.action.startsWith('exec_') ? event.execId : null;
@@ -160,6 +172,7 @@ export class ContainerContexts {
   private async request(kind: InspectKind, id: string): Promise<{ readonly inspect: unknown } | 'gone' | 'failed'> {
     const { inspect, signal, timeoutMs } = this.options;
     if (signal.aborted) return 'failed';
+    this.unanswered++;
     try {
       this.options.onRequest();
       const answer = await inspect({ kind, id, timeoutMs, signal });
@@ -167,6 +180,8 @@ export class ContainerContexts {
     } catch (err) {
       if (!signal.aborted) this.options.onFailure(asEngineError(err));
       return 'failed';
+    } finally {
+      this.unanswered--;
     }
   }
 

@@ -19,6 +19,11 @@ export class Lru<V> {
     return value;
   }
 
+  /** Whether `key` is held, without counting as a use. */
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
   set(key: string, value: V): void {
     this.entries.delete(key);
     this.entries.set(key, value);

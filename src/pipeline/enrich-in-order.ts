@@ -19,7 +19,7 @@ export interface EnrichInOrderOptions {
   readonly lookup: (event: DockerEvent) => Enrichment | Promise<Enrichment>;
   readonly waitMs: number;
   /** Once per event: what became of its context ('late': the wait ran out). */
-  readonly onOutcome: (outcome: Outcome | 'late') => void;
+  readonly onOutcome: (outcome: Outcome) => void;
 }
 
 interface Waiting {

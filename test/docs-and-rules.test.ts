@@ -105,6 +105,19 @@ describe('documentation and rules', () => {
     }
   });
 
+  it("README's rules table lists every rule in load order, with its priority and MITRE tags", () => {
+    const rules = (parseYaml(read('rules/docker_rules.yaml')) as Array<Record<string, unknown>>).filter((i) => 'rule' in i);
+    const table = /<!-- rules:begin[^>]*-->\n([\s\S]*?)<!-- rules:end -->/.exec(read('README.md'))?.[1] ?? '';
+    const rows = table.split('\n').slice(2).filter((l) => l.startsWith('| ')).map((l) => l.split(' | ').slice(0, 3).map((c) => c.replace(/^\| /, '')));
+    assert.deepEqual(
+      rows,
+      rules.map((r) => {
+        const mitre = (r['tags'] as string[]).filter((t) => t.startsWith('mitre_') || /^T\d/.test(t));
+        return [String(r['rule']), String(r['priority']), mitre.length > 0 ? mitre.join(', ') : '—'];
+      }),
+    );
+  });
+
   it('every list and macro a condition names is defined before it, and every one defined is used', () => {
     const items = parseYaml(read('rules/docker_rules.yaml')) as Array<Record<string, unknown>>;
     const defined = new Set<string>();

@@ -24,6 +24,7 @@ export const RULES = {
   sensitivePort: 'Sensitive port published on all interfaces',
   hostDevice: 'Host device mapped into a container',
   registry: 'Image from a registry not allowed',
+  credentialEnv: "Credentials passed in a container's environment",
   notPinned: 'Image not pinned by digest',
   privilegedExec: 'Privileged exec in a container',
   interactiveShell: 'Interactive shell in a container',
@@ -395,6 +396,15 @@ export const SCENARIOS: readonly RuleScenario[] = [
       run: createdContainer([], { image: taggedImage('quay.io/e2e/busybox') }),
       ...onCreate(RULES.notPinned),
     },
+  },
+  {
+    rule: RULES.credentialEnv,
+    fires: {
+      title: 'a container is created with -e AWS_SECRET_ACCESS_KEY=…',
+      run: createdContainer(['-e', 'AWS_SECRET_ACCESS_KEY=not-a-real-key'], { specific: list(RULES.credentialEnv, 'docker.container.env_names', 'AWS_SECRET_ACCESS_KEY') }),
+      ...onCreate(RULES.credentialEnv),
+    },
+    nearMiss: { title: 'a container is created with -e AWS_REGION=…', run: createdContainer(['-e', 'AWS_REGION=eu-west-1']), ...onCreate() },
   },
   {
     rule: RULES.notPinned,

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import type { Alert } from '../support/falco';
 import { docker, DOCKER_SOCKET, dockerFailing, TEST_IMAGE, testImageId, uniqueName, watchDaemonEvents, type DaemonEvent } from '../support/docker-cli';
 
 export const RULES = {
@@ -57,9 +58,14 @@ export interface CaseResult {
   readonly fields: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
+/** The suite's Falco, for a case to await the alerts of what it did. */
+export interface AlertWatch {
+  waitForAlerts(until: (alerts: readonly Alert[]) => boolean, timeoutMs?: number, what?: string): Promise<readonly Alert[]>;
+}
+
 export interface Case {
   readonly title: string;
-  readonly run: () => Promise<CaseResult>;
+  readonly run: (falco: AlertWatch) => Promise<CaseResult>;
   readonly all: Expected;
   readonly first: Expected;
 }
@@ -84,6 +90,19 @@ function containerRuleFields(name: string, id: string, image: string, specific: 
   return fields;
 }
 
+const EXEC_RULES: readonly string[] = [RULES.privilegedExec, RULES.interactiveShell, RULES.execRoot, RULES.exec];
+
+/**
+ * Until Falco raised an alert naming `container` (of one of `rules`, if given): the event behind it has
+ * been enriched, or has gone on without its context. A case acts on the container again only then, so that
+ * its next docker CLI does not compete for this machine's 2 cores with the engine's inspect (which has
+ * enrichment.waitMs, 50 ms, before the event goes on without it).
+ */
+async function alerted(falco: AlertWatch, container: string, rules?: readonly string[]): Promise<void> {
+  const mine = (a: Alert) => a.output.includes(container) && (rules === undefined || rules.includes(a.rule));
+  await falco.waitForAlerts((alerts) => alerts.some(mine), 60_000, `an alert naming ${container}`);
+}
+
 async function idOf(container: string): Promise<string> {
   return docker('inspect', '--format', '{{.Id}}', container);
 }
@@ -102,20 +121,25 @@ function exitingContainer(code: number, runArgs: string[] = [], command = ['sh',
 }
 
 /** A container running `sleep`, `act` on it, then `docker rm -f` (kill, die 137, destroy). */
-function runningContainer(act: (name: string) => Promise<void>, runArgs: string[] = [], specific: Fields = {}): () => Promise<CaseResult> {
-  return async () => {
+function runningContainer(act: (name: string, falco: AlertWatch) => Promise<void>, runArgs: string[] = [], specific: Fields = {}): (falco: AlertWatch) => Promise<CaseResult> {
+  return async (falco) => {
     const name = uniqueName('e2e-run');
     const image = await testImageId();
     const id = await docker('run', '-d', '--name', name, ...runArgs, image, 'sleep', '600');
-    await act(name);
+    await alerted(falco, name);
+    await act(name, falco);
     await docker('rm', '-f', name);
     return { token: name, fields: containerRuleFields(name, id, image, { [RULES.exitError]: { 'docker.attributes.exitcode': '137' }, ...specific }) };
   };
 }
 
 /** `docker exec <args> <container> <command>` on a running container; a failing exec is fine (a privileged one cannot start here). */
-function execIn(args: string[], command: string[], specific: (cmdline: string) => Fields): () => Promise<CaseResult> {
-  return runningContainer(async (name) => void (await dockerFailing('exec', ...args, name, ...command)), [], specific(command.join(' ')));
+function execIn(args: string[], command: string[], specific: (cmdline: string) => Fields): (falco: AlertWatch) => Promise<CaseResult> {
+  const act = async (name: string, falco: AlertWatch) => {
+    await dockerFailing('exec', ...args, name, ...command);
+    await alerted(falco, name, EXEC_RULES);
+  };
+  return runningContainer(act, [], specific(command.join(' ')));
 }
 
 const execFields = (rules: string[], user: string, cmdline: string): Fields =>
@@ -128,11 +152,12 @@ const execFields = (rules: string[], user: string, cmdline: string): Fields =>
 function createdContainer(
   createArgs: string[] | (() => string[]) = [],
   options: { act?: (name: string) => Promise<void>; image?: () => Promise<string>; specific?: Fields } = {},
-): () => Promise<CaseResult> {
-  return async () => {
+): (falco: AlertWatch) => Promise<CaseResult> {
+  return async (falco) => {
     const name = uniqueName('e2e-created');
     const image = await (options.image ?? testImageId)();
     const id = await docker('create', '--name', name, ...(typeof createArgs === 'function' ? createArgs() : createArgs), image, 'true');
+    await alerted(falco, name);
     await options.act?.(name);
     await docker('rm', name);
     if (options.image !== undefined) await docker('rmi', image);
@@ -165,13 +190,13 @@ function createExecOnly(container: string): Promise<void> {
 }
 
 /** A running container whose health check (every second) reaches `verdict`, then removed. */
-function healthChecked(verdict: 'healthy' | 'unhealthy', healthCmd: string): () => Promise<CaseResult> {
-  return async () => {
+function healthChecked(verdict: 'healthy' | 'unhealthy', healthCmd: string): (falco: AlertWatch) => Promise<CaseResult> {
+  return async (falco) => {
     const watch = await watchDaemonEvents({ type: ['container'] });
     try {
       const healthArgs = ['--health-cmd', healthCmd, '--health-interval', '1s', '--health-retries', '1'];
       const reached = (name: string) => (e: DaemonEvent) => e.Actor.Attributes['name'] === name && e.Action === `health_status: ${verdict}`;
-      return await runningContainer(async (name) => void (await watch.next(reached(name), 30_000)), healthArgs)();
+      return await runningContainer(async (name) => void (await watch.next(reached(name), 30_000)), healthArgs)(falco);
     } finally {
       watch.close();
     }
@@ -478,7 +503,7 @@ export const SCENARIOS: readonly RuleScenario[] = [
     rule: RULES.commit,
     fires: {
       title: 'docker commit saves a container as an image',
-      run: async () => {
+      run: async (falco) => {
         let ref = '';
         const result = await createdContainer([], {
           act: async (name) => {
@@ -486,7 +511,7 @@ export const SCENARIOS: readonly RuleScenario[] = [
             await docker('rmi', `local/${name}`);
             ref = `local/${name}:latest`;
           },
-        })();
+        })(falco);
         return { ...result, fields: { ...result.fields, [RULES.commit]: { ...result.fields[RULES.commit], 'docker.attributes[imageRef]': ref } } };
       },
       first: { [RULES.commit]: 1, [RULES.statusChanged]: 1 },
@@ -585,7 +610,7 @@ export const SCENARIOS: readonly RuleScenario[] = [
     },
     nearMiss: {
       title: 'a container is connected to a network (the Go plugin fired here with stale values)',
-      run: async () => {
+      run: async (falco) => {
         const network = uniqueName('e2e-net');
         await docker('network', 'create', network);
         const result = await createdContainer([], {
@@ -593,7 +618,7 @@ export const SCENARIOS: readonly RuleScenario[] = [
             await docker('network', 'connect', network, name);
             await docker('network', 'disconnect', network, name);
           },
-        })();
+        })(falco);
         await docker('network', 'rm', network);
         return { token: network, fields: result.fields };
       },

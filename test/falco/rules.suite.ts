@@ -27,7 +27,7 @@ export function rulesSuite(env: E2eEnv): void {
             unavailable.set(scenario.rule, why);
             continue;
           }
-          for (const c of [scenario.fires, scenario.nearMiss]) results.set(c, await c.run());
+          for (const c of [scenario.fires, scenario.nearMiss]) results.set(c, await c.run(falco));
         }
         await barrier(falco);
       });

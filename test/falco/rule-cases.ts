@@ -48,7 +48,7 @@ const CONTAINER_RULES: readonly string[] = Object.values(RULES).filter(
   (r) => !([RULES.plugin, RULES.swarmSecret, RULES.volumeRemoved, RULES.daemonReload, RULES.statusChanged] as string[]).includes(r),
 );
 
-/** Alerts per rule naming the token; 'some' = at least one (health checks run every second). */
+/** Alerts per rule naming the token; 'some' = at least one (health checks run every second, OOM kills may repeat). */
 export type Expected = Readonly<Partial<Record<string, number | 'some'>>>;
 
 export interface CaseResult {
@@ -549,8 +549,9 @@ export const SCENARIOS: readonly RuleScenario[] = [
     fires: {
       title: 'a container fills its 8 MiB memory limit',
       run: exitingContainer(137, OOM_ARGS, ['sh', '-c', 'tail /dev/zero']),
-      all: { [RULES.oom]: 1, [RULES.exitError]: 1, [RULES.statusChanged]: 3 },
-      first: { [RULES.oom]: 1, [RULES.exitError]: 1, [RULES.statusChanged]: 2 },
+      // One oom event per kill the kernel reports: sometimes two (seen once in fourteen runs).
+      all: { [RULES.oom]: 'some', [RULES.exitError]: 1, [RULES.statusChanged]: 3 },
+      first: { [RULES.oom]: 'some', [RULES.exitError]: 1, [RULES.statusChanged]: 2 },
     },
     nearMiss: {
       title: 'a container with the same limit exits normally',

@@ -57,7 +57,9 @@ describe('documentation and rules', () => {
     const plugin = loadPlugin();
     const fields = new Set(plugin.info.fields.map((f) => f.name));
     plugin.unload();
-    const used = new Set([...read('rules/docker_rules.yaml').matchAll(/\bdocker(?:\.[a-z0-9_]+)+/g)].map((m) => m[0]));
+    const items = parseYaml(read('rules/docker_rules.yaml')) as Array<Record<string, unknown>>;
+    const text = items.flatMap((i) => [i['condition'], i['output']]).filter((v) => typeof v === 'string').join('\n');
+    const used = new Set([...text.matchAll(/\bdocker(?:\.[a-z0-9_]+)+/g)].map((m) => m[0]));
     assert.ok(used.size >= 8, [...used].join(', '));
     for (const name of used) assert.ok(fields.has(name), `rules use ${name}, which the plugin does not have`);
   });
@@ -79,6 +81,61 @@ describe('documentation and rules', () => {
     for (const r of rules) {
       for (const key of ['desc', 'condition', 'output', 'priority']) assert.equal(typeof r[key], 'string', `${String(r['rule'])}: ${key}`);
       assert.equal(r['source'], 'docker', String(r['rule']));
+    }
+  });
+
+  it('every rule has a Falco priority and MITRE ATT&CK tags; a container rule names the container and its image', () => {
+    const rules = (parseYaml(read('rules/docker_rules.yaml')) as Array<Record<string, unknown>>).filter((i) => 'rule' in i);
+    const priorities = ['EMERGENCY', 'ALERT', 'CRITICAL', 'ERROR', 'WARNING', 'NOTICE', 'INFORMATIONAL', 'INFO', 'DEBUG'];
+    for (const r of rules) {
+      const name = String(r['rule']);
+      assert.ok(priorities.includes(String(r['priority'])), `${name}: priority ${String(r['priority'])}`);
+      const tags = r['tags'] as string[];
+      assert.ok(Array.isArray(tags) && tags.includes('docker'), `${name}: tags`);
+      // Operational rules (an exit code, a failed health check) and the Go plugin's rule map to no technique.
+      if (!tags.includes('operational') && name !== 'Container status changed') {
+        assert.ok(tags.some((t) => /^mitre_[a-z_]+$/.test(t)), `${name}: a mitre_<tactic> tag`);
+        assert.ok(tags.some((t) => /^T\d{4}(\.\d{3})?$/.test(t)), `${name}: a T<technique> tag`);
+      }
+      if (tags.includes('container')) {
+        for (const field of ['%docker.attributes.name', '%docker.actor.id', '%docker.attributes.image']) {
+          assert.ok(String(r['output']).includes(field), `${name}: output names ${field}`);
+        }
+      }
+    }
+  });
+
+  it("README's rules table lists every rule in load order, with its priority and MITRE tags", () => {
+    const rules = (parseYaml(read('rules/docker_rules.yaml')) as Array<Record<string, unknown>>).filter((i) => 'rule' in i);
+    const table = /<!-- rules:begin[^>]*-->\n([\s\S]*?)<!-- rules:end -->/.exec(read('README.md'))?.[1] ?? '';
+    const rows = table.split('\n').slice(2).filter((l) => l.startsWith('| ')).map((l) => l.split(' | ').slice(0, 3).map((c) => c.replace(/^\| /, '')));
+    assert.deepEqual(
+      rows,
+      rules.map((r) => {
+        const mitre = (r['tags'] as string[]).filter((t) => t.startsWith('mitre_') || /^T\d/.test(t));
+        return [String(r['rule']), String(r['priority']), mitre.length > 0 ? mitre.join(', ') : '—'];
+      }),
+    );
+  });
+
+  it('every list and macro a condition names is defined before it, and every one defined is used', () => {
+    const items = parseYaml(read('rules/docker_rules.yaml')) as Array<Record<string, unknown>>;
+    const defined = new Set<string>();
+    const used = new Set<string>();
+    for (const item of items) {
+      const text = [item['condition'], item['items']].flat().filter((v) => typeof v === 'string').join(' ');
+      for (const [ref] of text.matchAll(/\bdocker_[a-z0-9_]+/g)) {
+        assert.ok(defined.has(ref), `${String(item['rule'] ?? item['macro'] ?? item['list'])} names ${ref} before it is defined`);
+        used.add(ref);
+      }
+      const name = item['list'] ?? item['macro'];
+      if (typeof name === 'string') defined.add(name);
+    }
+    assert.deepEqual([...defined].filter((n) => !used.has(n)), [], 'defined but unused');
+    for (const name of ['docker_trusted_images', 'docker_privileged_images', 'docker_allowed_registries', 'docker_runtime_sockets',
+      'docker_sensitive_mount_paths', 'docker_dangerous_capabilities', 'docker_unconfined_security_opts', 'docker_sensitive_ports',
+      'docker_root_users', 'docker_shell_exec']) {
+      assert.ok(defined.has(name), `users override ${name}`);
     }
   });
 

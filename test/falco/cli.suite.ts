@@ -56,6 +56,22 @@ export function cliSuite(env: E2eEnv): void {
       }
     });
 
+    it("README's override example (## Rules) loads after the shipped rules, and an override of a list they lack does not", async () => {
+      const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+      const example = /## Rules\n[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+      assert.ok(example, "README's override example");
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'falco-overrides-'));
+      const overrides = path.join(dir, 'docker_overrides.yaml');
+      fs.writeFileSync(overrides, example);
+      const ok = await falcoCommand({ falco: env.falco, plugins: env.plugins, args: ['-V', 'rules/docker_rules.yaml', '-V', overrides] });
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      const wrong = path.join(dir, 'wrong.yaml');
+      fs.writeFileSync(wrong, '- list: docker_no_such_list\n  items: [x]\n  override:\n    items: append\n');
+      const refused = await falcoCommand({ falco: env.falco, plugins: env.plugins, args: ['-V', 'rules/docker_rules.yaml', '-V', wrong] });
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stdout + refused.stderr, /no list by that name/);
+    });
+
     it('--plugin-info names the plugin, its capabilities and every init_config key README lists, and inits it', async () => {
       const { code, stdout, stderr } = await falcoCommand({ falco: env.falco, plugins: env.plugins, args: ['--plugin-info', 'docker'] });
       assert.equal(code, 0, stderr);

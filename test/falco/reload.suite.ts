@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { docker, TEST_IMAGE, uniqueName } from '../support/docker-cli';
+import { docker, testImageId, uniqueName } from '../support/docker-cli';
 import type { Alert, FalcoProcess } from '../support/falco';
 import type { E2eEnv } from './env';
 import { RULES } from './rule-cases';
@@ -24,11 +24,13 @@ export function reloadSuite(env: E2eEnv): void {
       let falco = env.start({ stateDir });
       await falco.waitUntilConnected();
 
+      // By image ID: a tag would raise "Image not pinned by digest" for each create instead.
+      const image = await testImageId();
       let churning = true;
       const churn = (async () => {
         for (let i = 0; churning; i++) {
           const name = `${prefix}-${i}`;
-          await docker('run', '--rm', '--name', name, TEST_IMAGE, 'true');
+          await docker('run', '--rm', '--name', name, image, 'true');
           containers.push(name);
         }
       })();

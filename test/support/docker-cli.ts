@@ -8,6 +8,17 @@ const run = promisify(execFile);
 export const DOCKER_SOCKET = '/var/run/docker.sock';
 export const TEST_IMAGE = 'local/busybox';
 
+let testImageIdCache: Promise<string> | null = null;
+
+/**
+ * TEST_IMAGE's ID (`sha256:…`). A container created by image ID names no registry and no tag, so the image
+ * rules ("Image not pinned by digest", "Image from a registry not allowed") do not fire for it.
+ */
+export function testImageId(): Promise<string> {
+  testImageIdCache ??= docker('image', 'inspect', '--format', '{{.Id}}', TEST_IMAGE);
+  return testImageIdCache;
+}
+
 export async function docker(...args: string[]): Promise<string> {
   const { stdout } = await run('docker', args, { timeout: 60_000 });
   return stdout.trim();

@@ -81,6 +81,8 @@ export class Engine {
       // The last counters and the final progress reach the plugin before END.
       await stats.flush(signal);
       if (signal.aborted) return 'stopped';
+      // Nothing after END: a change noticed meanwhile (the sink's queue draining) must not send STATS.
+      stats.stop();
       sink.end();
       return 'finished';
     } finally {

@@ -1,13 +1,14 @@
 // init_config, validated against the one schema (./schema.json) with the schema's defaults applied.
-// The validator is compiled once, on first use; every problem is reported as one sentence naming the key,
+// The validator is compiled from the schema at build time (./config-validator.js); every problem is reported as one sentence naming the key,
 // the rule and the value, e.g. `init_config.idleWaitMs must be <= 1000 (got 5000)`, worded as the plugin
 // library words it (./problems.ts).
 
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { ConfigInvalidError } from '../errors';
 import type { LogLevel } from '../log';
 import type { TransportSettings } from '../../transports/transport';
 import { type KeyPath, notAnObjectProblem, ruleProblem, sortProblems, unknownKeyProblem } from './problems';
+import validate from './config-validator';
 import schema from './schema.json';
 
 /** init_config after validation, defaults filled in (tls and pollIntervalMs: TransportSettings). */
@@ -40,18 +41,6 @@ export interface EnrichmentSettings {
   readonly keepAfterDestroyMs: number;
 }
 
-let validator: ValidateFunction | null = null;
-
-function compiled(): ValidateFunction {
-  if (validator === null) {
-    // strict: a schema mistake fails loudly (and in the tests) instead of being logged to stderr, which
-    // would not be a well-formed log line.
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, logger: false });
-    validator = ajv.compile(schema);
-  }
-  return validator;
-}
-
 /**
  * Validates `raw` (the start request's `config`) and returns it with defaults. Absent, null (Falco's
  * `init_config: {}`) and "" mean `{}`. Throws ConfigInvalidError listing every problem.
@@ -61,7 +50,6 @@ export function parseConfig(raw: unknown): EngineConfig {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new ConfigInvalidError([notAnObjectProblem(data)]);
   }
-  const validate = compiled();
   if (!validate(data)) throw new ConfigInvalidError(problemsOf(validate.errors ?? [], data));
   return data as EngineConfig;
 }

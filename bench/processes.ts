@@ -65,7 +65,7 @@ export function cpuBetween(a: CpuSample | null, b: CpuSample | null): CpuUse | n
 }
 
 /** A memory figure of /proc/<pid>/status (VmRSS, VmHWM) in MiB, or null when the process is gone. */
-function statusMiB(pid: number | 'self', key: 'VmRSS' | 'VmHWM'): number | null {
+export function statusMiB(pid: number | 'self', key: 'VmRSS' | 'VmHWM'): number | null {
   try {
     const m = new RegExp(`^${key}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : null;

@@ -1,0 +1,119 @@
+// `npm run bench:startup`: what an engine start costs Falco (its start and every hot reload wait for
+// plugin_open), next to a bare Node.js measured in the same run. Each round times a bare `node -e 0`, then
+// plugin_open on a fake daemon that stays quiet (spawn → READY) and plugin_close, alternately. At the end,
+// the engine's VmRSS after REST_S seconds of rest beside a bare Node process resting as long (a timer).
+//
+//   node dist/bench/startup.js [--opens 20] [--plugin build/libdocker.so]
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { Plugin } from '../native/loader/index.js';
+import { killLoadGenerators, LoadGenerator } from './load-generator';
+import { benchConfig } from './plugin-config';
+import { findEngine, machineInfo, statusMiB } from './processes';
+
+const ROOT = path.resolve(__dirname, '../..');
+const REST_S = 3;
+
+interface Spread {
+  readonly median: number;
+  readonly p90: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+function spread(values: readonly number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { median: at(0.5), p90: at(0.9), min: sorted[0], max: sorted[sorted.length - 1] };
+}
+
+function bareNodeStartMs(): number {
+  const t = performance.now();
+  const run = spawnSync(process.execPath, ['-e', '0']);
+  if (run.status !== 0) throw new Error(`node -e 0 exited ${run.status}`);
+  return performance.now() - t;
+}
+
+/** VmRSS of a bare Node process (a pending timer, nothing else) after REST_S seconds. */
+async function bareNodeRestMiB(): Promise<number | null> {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => undefined, 600_000)'], { stdio: 'ignore' });
+  try {
+    await sleep(REST_S * 1000);
+    return child.pid === undefined ? null : statusMiB(child.pid, 'VmRSS');
+  } finally {
+    child.kill();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      opens: { type: 'string', default: '20' },
+      plugin: { type: 'string', default: path.join(ROOT, 'build', 'libdocker.so') },
+      'out-dir': { type: 'string', default: path.join(ROOT, 'bench', 'results') },
+    },
+  });
+  const opens = Number(values.opens);
+  if (!Number.isInteger(opens) || opens < 1) throw new Error(`--opens: a positive integer, got ${values.opens}`);
+
+  const generator = await LoadGenerator.start(0);
+  const plugin = new Plugin(values.plugin);
+  const state = plugin.init(benchConfig(plugin));
+  const openMs: number[] = [];
+  const bareMs: number[] = [];
+  let engineRestMiB: number | null = null;
+  try {
+    for (let i = 0; i < opens; i++) {
+      bareMs.push(bareNodeStartMs());
+      const t = performance.now();
+      const instance = await state.openAsync(generator.openParams);
+      openMs.push(performance.now() - t);
+      if (i < opens - 1) {
+        instance.close();
+        continue;
+      }
+      await sleep(REST_S * 1000);
+      const engine = findEngine();
+      engineRestMiB = engine === null ? null : statusMiB(engine, 'VmRSS');
+      instance.close();
+    }
+  } finally {
+    state.destroy();
+    plugin.unload();
+    await generator.stop();
+  }
+  const bareRestMiB = await bareNodeRestMiB();
+
+  const open = spread(openMs);
+  const bare = spread(bareMs);
+  const f = (n: number | null): string => (n === null ? '–' : n.toFixed(1));
+  const markdown = [
+    `## Engine start-up, ${new Date().toISOString()}`,
+    '',
+    `Machine: ${Object.entries(machineInfo()).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(' ') : String(v)}`).join(', ')}. ${opens} rounds, alternately a bare \`node -e 0\` and plugin_open on a quiet fake daemon (spawn → READY).`,
+    '',
+    '| | median ms | p90 ms | min ms | max ms |',
+    '|---|---:|---:|---:|---:|',
+    `| plugin_open (engine spawn → READY) | ${f(open.median)} | ${f(open.p90)} | ${f(open.min)} | ${f(open.max)} |`,
+    `| bare \`node -e 0\` | ${f(bare.median)} | ${f(bare.p90)} | ${f(bare.min)} | ${f(bare.max)} |`,
+    `| ratio (open / bare) | ${(open.median / bare.median).toFixed(2)}× | ${(open.p90 / bare.p90).toFixed(2)}× | | |`,
+    '',
+    `RSS at rest (${REST_S} s after READY / after start): engine ${f(engineRestMiB)} MiB, bare Node ${f(bareRestMiB)} MiB` +
+      (engineRestMiB !== null && bareRestMiB !== null ? ` (+${(engineRestMiB - bareRestMiB).toFixed(1)} MiB).` : '.'),
+    '',
+  ].join('\n');
+  mkdirSync(values['out-dir'], { recursive: true });
+  writeFileSync(path.join(values['out-dir'], 'startup.md'), markdown);
+  writeFileSync(path.join(values['out-dir'], 'startup.json'), `${JSON.stringify({ openMs, bareMs, engineRestMiB, bareRestMiB }, null, 2)}\n`);
+  process.stdout.write(markdown);
+}
+
+main().catch((err: unknown) => {
+  killLoadGenerators();
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,7 +1,8 @@
 // The one way transports talk HTTP to a Docker daemon: Node's own HTTP client over a socket from a
 // Connector (./connector.ts: a unix socket, TCP or TLS, made and verified there), one connection per
 // request, except for getJson when the client keeps connections (inspects: a new connection per inspect
-// cost ~2.5 times the CPU). Every failure is mapped here, once, for the streaming and the polling transports alike:
+// cost ~2.5 times the CPU). Every failure is mapped here, once, for the streaming and the polling
+// transports alike:
 //   - the caller's stop signal aborts the request: it rejects with the signal's reason;
 //   - no answer within the request's time: ERR_DAEMON_UNREACHABLE naming the endpoint and the request;
 //   - a failure to connect or of the connection: what the connector makes of it (./daemon-errors.ts);
@@ -51,8 +52,8 @@ export interface ClientOptions {
 
 export class DaemonClient {
   private readonly pathPrefix: string;
-  private readonly agent: ConnectorAgent | null;
-  private readonly keptLimit: Limiter | null;
+  /** Kept connections and the limit on requests that share them (getJson only); null: one each. */
+  private readonly kept: { readonly agent: ConnectorAgent; readonly limit: Limiter } | null;
 
   constructor(
     private readonly host: DockerHost,
@@ -60,9 +61,8 @@ export class DaemonClient {
     options: ClientOptions = {},
   ) {
     this.pathPrefix = host.socketPath !== undefined ? '' : (host.pathPrefix ?? '');
-    const kept = options.keptConnections;
-    this.agent = kept === undefined ? null : new ConnectorAgent(connector, kept);
-    this.keptLimit = kept === undefined ? null : new Limiter(kept);
+    const n = options.keptConnections;
+    this.kept = n === undefined ? null : { agent: new ConnectorAgent(connector, n), limit: new Limiter(n) };
   }
 
   /** GET `path`: the answer once its headers arrived with 200, else the EngineError for what happened. */
@@ -73,11 +73,13 @@ export class DaemonClient {
 
   /** GET `path` for a JSON document of at most `maxBytes`: parsed, or null when the daemon answers 404. */
   getJson(path: string, options: RequestOptions, maxBytes: number): Promise<unknown> {
-    return this.keptLimit === null ? this.fetchJson(path, options, maxBytes) : this.keptLimit.run(() => this.fetchJson(path, options, maxBytes));
+    const kept = this.kept;
+    if (kept === null) return this.fetchJson(path, options, maxBytes, null);
+    return kept.limit.run(() => this.fetchJson(path, options, maxBytes, kept.agent));
   }
 
-  private async fetchJson(path: string, options: RequestOptions, maxBytes: number): Promise<unknown> {
-    const answer = await this.send(path, options, this.agent);
+  private async fetchJson(path: string, options: RequestOptions, maxBytes: number, agent: ConnectorAgent | null): Promise<unknown> {
+    const answer = await this.send(path, options, agent);
     if (answer.statusCode === 404) {
       answer.resume();
       return null;

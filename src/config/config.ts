@@ -1,7 +1,7 @@
 // init_config, validated against the one schema (./schema.json) with the schema's defaults applied.
-// The validator is compiled from the schema at build time (./config-validator.js); every problem is reported as one sentence naming the key,
-// the rule and the value, e.g. `init_config.idleWaitMs must be <= 1000 (got 5000)`, worded as the plugin
-// library words it (./problems.ts).
+// The validator is compiled from the schema at build time (./config-validator.js); every problem is
+// reported as one sentence naming the key, the rule and the value, e.g. `init_config.idleWaitMs must be
+// <= 1000 (got 5000)`, worded as the plugin library words it (./problems.ts).
 
 import type { ErrorObject } from 'ajv';
 import { ConfigInvalidError } from '../errors';

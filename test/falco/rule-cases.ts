@@ -330,6 +330,14 @@ function withExec(...rules: string[]): Pick<Case, 'all' | 'first'> {
   };
 }
 
+/**
+ * `docker exec <args> <container> <command>` in a running container as `user`: the exec's fields checked in
+ * each of `rules`' alerts, which are all the case raises besides the container's lifecycle.
+ */
+function execCase(title: string, args: string[], command: string[], user: string, ...rules: string[]): Case {
+  return { title, run: execIn(args, command, (cmdline) => execFields(rules, user, cmdline)), ...withExec(...rules) };
+}
+
 export const SCENARIOS: readonly RuleScenario[] = [
   {
     rule: RULES.privileged,
@@ -438,50 +446,22 @@ export const SCENARIOS: readonly RuleScenario[] = [
   },
   {
     rule: RULES.privilegedExec,
-    fires: {
-      title: 'docker exec --privileged runs a command',
-      run: execIn(['--privileged'], ['true'], (cmdline) => execFields([RULES.privilegedExec, RULES.execRoot, RULES.exec], 'root', cmdline)),
-      ...withExec(RULES.privilegedExec, RULES.execRoot, RULES.exec),
-    },
-    nearMiss: {
-      title: 'docker exec runs the same command unprivileged, as user 1000',
-      run: execIn(['-u', '1000'], ['true'], (cmdline) => execFields([RULES.exec], '1000', cmdline)),
-      ...withExec(RULES.exec),
-    },
+    fires: execCase('docker exec --privileged runs a command', ['--privileged'], ['true'], 'root', RULES.privilegedExec, RULES.execRoot, RULES.exec),
+    nearMiss: execCase('docker exec runs the same command unprivileged, as user 1000', ['-u', '1000'], ['true'], '1000', RULES.exec),
   },
   {
     rule: RULES.interactiveShell,
-    fires: {
-      title: 'docker exec -t starts a shell (sh -c true)',
-      run: execIn(['-t'], ['sh', '-c', 'true'], (cmdline) => execFields([RULES.interactiveShell, RULES.execRoot, RULES.exec], 'root', cmdline)),
-      ...withExec(RULES.interactiveShell, RULES.execRoot, RULES.exec),
-    },
-    nearMiss: {
-      title: 'docker exec -t runs a command that is no shell (true)',
-      run: execIn(['-t'], ['true'], (cmdline) => execFields([RULES.execRoot, RULES.exec], 'root', cmdline)),
-      ...withExec(RULES.execRoot, RULES.exec),
-    },
+    fires: execCase('docker exec -t starts a shell (sh -c true)', ['-t'], ['sh', '-c', 'true'], 'root', RULES.interactiveShell, RULES.execRoot, RULES.exec),
+    nearMiss: execCase('docker exec -t runs a command that is no shell (true)', ['-t'], ['true'], 'root', RULES.execRoot, RULES.exec),
   },
   {
     rule: RULES.execRoot,
-    fires: {
-      title: 'docker exec runs a command as root',
-      run: execIn([], ['true'], (cmdline) => execFields([RULES.execRoot, RULES.exec], 'root', cmdline)),
-      ...withExec(RULES.execRoot, RULES.exec),
-    },
-    nearMiss: {
-      title: 'docker exec -u 1000 runs a command',
-      run: execIn(['-u', '1000'], ['true'], (cmdline) => execFields([RULES.exec], '1000', cmdline)),
-      ...withExec(RULES.exec),
-    },
+    fires: execCase('docker exec runs a command as root', [], ['true'], 'root', RULES.execRoot, RULES.exec),
+    nearMiss: execCase('docker exec -u 1000 runs a command', ['-u', '1000'], ['true'], '1000', RULES.exec),
   },
   {
     rule: RULES.exec,
-    fires: {
-      title: 'docker exec -u 1000 runs a command in a running container',
-      run: execIn(['-u', '1000'], ['true'], (cmdline) => execFields([RULES.exec], '1000', cmdline)),
-      ...withExec(RULES.exec),
-    },
+    fires: execCase('docker exec -u 1000 runs a command in a running container', ['-u', '1000'], ['true'], '1000', RULES.exec),
     nearMiss: { title: 'an exec is created but never started', run: runningContainer(createExecOnly), ...withExec() },
   },
   {

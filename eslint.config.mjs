@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 const LEAVES = ['errors', 'log', 'describe-value'];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'package/', 'node_modules/', 'native/loader/build/', 'test/fixtures/'] },
+  { ignores: ['dist/', 'build/', 'package/', 'release/', 'node_modules/', 'native/loader/build/', 'test/fixtures/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

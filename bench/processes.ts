@@ -91,6 +91,13 @@ export function sampleRss(pid: number | null, intervalMs: number): { readonly sa
 
 /** The engine: our child `node` process running dist/src/main.js. */
 export function findEngine(): number | null {
+  const found = findEngines();
+  if (found.length > 1) throw new Error(`several engine processes are children of this process: ${found.join(', ')}`);
+  return found[0] ?? null;
+}
+
+/** Every engine among our children (one per open capture). */
+export function findEngines(): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -103,10 +110,9 @@ export function findEngine(): number | null {
     } catch {
       continue;
     }
-    if (/\bnode\b/.test(cmdline) && cmdline.includes('dist/src/main.js')) found.push(pid);
+    if ((/\bnode\b/.test(cmdline) && cmdline.includes('dist/src/main.js')) || /\/docker-engine\b/.test(cmdline)) found.push(pid);
   }
-  if (found.length > 1) throw new Error(`several engine processes are children of this process: ${found.join(', ')}`);
-  return found[0] ?? null;
+  return found;
 }
 
 export function machineInfo(): Record<string, unknown> {

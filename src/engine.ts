@@ -149,7 +149,7 @@ export class Engine {
 }
 
 /** `unix:///var/run/docker.sock (Docker 29.0.1, API 1.52)`; a file has no daemon to name. */
-function describeConnection(info: ReadyInfo): string {
+export function describeConnection(info: ReadyInfo): string {
   const { version, apiVersion } = info.daemon;
   return version === '' ? info.transport : `${info.transport} (Docker ${version}, API ${apiVersion})`;
 }

@@ -1,10 +1,12 @@
-// Entry point, started by the plugin as `node dist/src/main.js` (docs/engine-protocol.md): wires the
-// modules together and decides the exit code.
+// Entry point, started by the plugin as `docker-engine` (the package's self-contained executable) or
+// `node dist/src/main.js` (a source checkout), without arguments (docs/engine-protocol.md): wires the
+// modules together and decides the exit code. `--check` is for people (./check.ts).
 //   0   stdin EOF (or SIGTERM/SIGINT), or the source finished (END)
 //   2   a failure reported with an ERROR frame (before READY: open fails with its message)
 //   70  a bug: ERROR frame with ERR_INTERNAL
 
 import { selectSources } from '../transports/index';
+import { CHECK_USAGE, checkSources } from './check';
 import { parseConfig } from './config/config';
 import { Engine } from './engine';
 import { asEngineError, type EngineError } from './errors';
@@ -91,4 +93,13 @@ async function main(): Promise<void> {
   await exit(EXIT_OK);
 }
 
-main().catch(fail);
+const args = process.argv.slice(2);
+if (args.length === 0) {
+  main().catch(fail);
+} else if (args[0] === '--check') {
+  const output = { out: (line: string) => process.stdout.write(`${line}\n`), err: (line: string) => process.stderr.write(`${line}\n`) };
+  void checkSources(args.slice(1), process.env, createLogger('warning'), output).then((code) => process.exit(code));
+} else {
+  process.stderr.write(`unknown argument ${JSON.stringify(args[0])}; ${CHECK_USAGE}\n`);
+  process.exit(EXIT_FAILED);
+}

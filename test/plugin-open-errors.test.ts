@@ -59,6 +59,17 @@ describe('init_config checks that follow the schema', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('a self-contained engine that is not executable is named', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'noexec-engine-'));
+    const engine = path.join(dir, 'docker-engine');
+    fs.copyFileSync('/bin/true', engine); // an ELF executable: the library runs it as is, not with node
+    fs.chmodSync(engine, 0o644);
+    try {
+      initFails(JSON.stringify({ enginePath: engine }), /the engine .*\/docker-engine is not executable \(chmod \+x it\)/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
   it('the Go plugin flushInterval setting is accepted (drop-in) and reported as ignored', () => {
     const state = plugin.init('{"flushInterval":30}');
     const logs = state.drainLogs().map((l) => l.message);

@@ -208,17 +208,8 @@ void read_settings(const Value& config, const Value& properties, Config& out) {
     out.uses_deprecated_flush_interval = config.HasMember("flushInterval") || config.HasMember("flushinterval");
 }
 
+// The engine first: the package's self-contained executable needs no Node.js, a script does.
 bool find_programs(const Value& config, Config& out, std::string& error) {
-    const std::string node = string_or_empty(config, "nodePath");
-    out.node_path = node.empty() ? find_node_binary() : node;
-    if (out.node_path.empty()) {
-        error = "Node.js not found: set init_config.nodePath (searched PATH, /usr/local/bin/node, /usr/bin/node)";
-        return false;
-    }
-    if (!is_executable_file(out.node_path)) {
-        error = "init_config.nodePath " + out.node_path + " is not an executable file";
-        return false;
-    }
     const std::string engine = string_or_empty(config, "enginePath");
     if (!engine.empty()) {
         if (!is_regular_file(engine)) {
@@ -226,13 +217,33 @@ bool find_programs(const Value& config, Config& out, std::string& error) {
             return false;
         }
         out.engine_path = engine;
+    } else {
+        std::string searched;
+        out.engine_path = find_engine(searched);
+        if (out.engine_path.empty()) {
+            error = "engine not found beside the plugin library (looked for " + searched +
+                    "); copy the package's docker-engine next to libdocker.so or set init_config.enginePath";
+            return false;
+        }
+    }
+    const std::string node = string_or_empty(config, "nodePath");
+    if (is_self_contained(out.engine_path)) {
+        if (!is_executable_file(out.engine_path)) {
+            error = "the engine " + out.engine_path + " is not executable (chmod +x it)";
+            return false;
+        }
+        out.ignores_node_path = !node.empty();
         return true;
     }
-    std::string searched;
-    out.engine_path = find_engine_script(searched);
-    if (out.engine_path.empty()) {
-        error = "engine not found beside the plugin library (looked for " + searched +
-                "); install it there or set init_config.enginePath";
+    out.node_path = node.empty() ? find_node_binary() : node;
+    if (out.node_path.empty()) {
+        error = "Node.js not found to run the engine script " + out.engine_path +
+                ": set init_config.nodePath (searched PATH, /usr/local/bin/node, /usr/bin/node), or use the "
+                "package's self-contained docker-engine";
+        return false;
+    }
+    if (!is_executable_file(out.node_path)) {
+        error = "init_config.nodePath " + out.node_path + " is not an executable file";
         return false;
     }
     return true;

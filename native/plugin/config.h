@@ -13,8 +13,9 @@ const char* init_schema_json();
 
 struct Config {
     std::string raw_json;  // the object as given ({} for null or ""), handed to the engine
-    std::string node_path;
     std::string engine_path;
+    std::string node_path;           // "" for the self-contained engine, which runs by itself
+    bool ignores_node_path = false;  // nodePath given, but the engine needs no Node.js
     uint32_t open_timeout_ms = 0;
     uint32_t idle_wait_ms = 0;
     uint32_t max_batch_events = 0;

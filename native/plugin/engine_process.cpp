@@ -27,6 +27,21 @@ constexpr int kFramePipeBytes = 1 << 20;
 // under a flood at no CPU cost (bench/README, "Where the engine's time goes").
 constexpr const char* kNodeHeapFlag = "--max-semi-space-size=2";
 
+// The self-contained engine takes no Node.js flags on its command line (its arguments are the engine's own);
+// NODE_OPTIONS reaches it, ours first so that a NODE_OPTIONS in Falco's environment still has the last word.
+std::vector<std::string> engine_environment() {
+    std::vector<std::string> env;
+    std::string options = kNodeHeapFlag;
+    for (char** e = environ; *e != nullptr; ++e) {
+        if (std::strncmp(*e, "NODE_OPTIONS=", 13) == 0)
+            options += std::string(" ") + (*e + 13);
+        else
+            env.emplace_back(*e);
+    }
+    env.push_back("NODE_OPTIONS=" + options);
+    return env;
+}
+
 // Moves fd to a number >= kFirstPrivateFd, close-on-exec.
 int lift(int fd) {
     if (fd < 0 || fd >= kFirstPrivateFd) return fd;
@@ -92,14 +107,21 @@ bool EngineProcess::start(const std::string& node, const std::string& engine, co
     posix_spawnattr_setpgroup(&attr, 0);  // the terminal's Ctrl-C goes to Falco, which then closes us
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 
-    std::vector<char*> argv = {const_cast<char*>(node.c_str()), const_cast<char*>(kNodeHeapFlag),
-                               const_cast<char*>(engine.c_str()), nullptr};
-    int rc = posix_spawn(&m_pid, node.c_str(), &actions, &attr, argv.data(), environ);
+    const bool self_contained = node.empty();
+    const std::string& program = self_contained ? engine : node;
+    std::vector<char*> argv = {const_cast<char*>(program.c_str())};
+    if (!self_contained) argv.insert(argv.end(), {const_cast<char*>(kNodeHeapFlag), const_cast<char*>(engine.c_str())});
+    argv.push_back(nullptr);
+    std::vector<std::string> env_strings = self_contained ? engine_environment() : std::vector<std::string>{};
+    std::vector<char*> env;
+    for (auto& e : env_strings) env.push_back(e.data());
+    env.push_back(nullptr);
+    int rc = posix_spawn(&m_pid, program.c_str(), &actions, &attr, argv.data(), self_contained ? env.data() : environ);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     if (rc != 0) {
         m_pid = -1;
-        error = "cannot run the engine with " + node + ": " + std::strerror(rc);
+        error = "cannot run the engine " + program + ": " + std::strerror(rc);
         cleanup();
         return false;
     }

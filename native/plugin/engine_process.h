@@ -15,7 +15,8 @@ public:
     EngineProcess(const EngineProcess&) = delete;
     EngineProcess& operator=(const EngineProcess&) = delete;
 
-    // Starts `node engine` and writes the start request line. False + error on failure.
+    // Starts `node engine` (the self-contained engine alone when node is "") and writes the start request
+    // line. False + error on failure.
     bool start(const std::string& node, const std::string& engine, const std::string& start_request,
                std::string& error);
 

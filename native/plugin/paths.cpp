@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <vector>
 
 namespace docker_plugin {
@@ -45,15 +47,22 @@ static std::string library_dir() {
     return slash == std::string::npos ? "." : lib.substr(0, slash);
 }
 
-std::string find_engine_script(std::string& searched) {
+std::string find_engine(std::string& searched) {
     const std::string dir = library_dir();
-    const std::vector<std::string> candidates = {dir + "/docker-engine/dist/src/main.js", dir + "/../dist/src/main.js"};
+    const std::vector<std::string> candidates = {dir + "/docker-engine", dir + "/../dist/src/main.js"};
     searched.clear();
     for (const auto& c : candidates) {
         if (is_regular_file(c)) return c;
         searched += (searched.empty() ? "" : ", ") + c;
     }
     return "";
+}
+
+bool is_self_contained(const std::string& engine) {
+    std::ifstream file(engine, std::ios::binary);
+    static constexpr char kElfMagic[4] = {0x7f, 'E', 'L', 'F'};
+    char magic[4] = {};
+    return file.read(magic, sizeof magic) && std::memcmp(magic, kElfMagic, sizeof magic) == 0;
 }
 
 }  // namespace docker_plugin

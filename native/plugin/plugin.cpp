@@ -23,6 +23,10 @@ Plugin* Plugin::create(const ss_plugin_init_input* in, ss_plugin_rc* rc) {
     if (p->m_config.uses_deprecated_flush_interval)
         p->m_logger.log(SS_PLUGIN_LOG_SEV_NOTICE,
                         "init_config.flushInterval is ignored: events are returned as soon as they arrive");
+    if (p->m_config.ignores_node_path)
+        p->m_logger.log(SS_PLUGIN_LOG_SEV_NOTICE, ("init_config.nodePath is ignored: the engine " +
+                                                   p->m_config.engine_path + " runs without Node.js")
+                                                      .c_str());
     *rc = SS_PLUGIN_SUCCESS;
     return p;
 }

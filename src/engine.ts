@@ -7,6 +7,7 @@
 // resume.sinceNano, the newest event Falco received from any endpoint, and resume.deliveredNano, the times
 // of the last ones: every endpoint replays from shortly before it and its dedupe drops what Falco has.
 
+import { defaultMaxListeners, setMaxListeners } from 'node:events';
 import type { Connection, Progress, Sources } from '../transports/transport';
 import type { EngineConfig } from './config/config';
 import { EndpointRunner, type RunContext } from './endpoint-runner';
@@ -23,6 +24,9 @@ export interface EngineOptions extends RunContext {
 
 /** How run() ended: stopped on request, or the source finished for good (END was sent). */
 export type EngineOutcome = 'stopped' | 'finished';
+
+/** Listeners each endpoint keeps on a signal the engine shares among endpoints (container contexts add theirs). */
+const LISTENERS_PER_ENDPOINT = 2;
 
 /** READY stays far below the smallest frame the plugin accepts (38 + 1024 bytes). */
 const MAX_READY_TEXT_CHARS = 300;
@@ -72,7 +76,7 @@ export class Engine {
     for (const runner of this.runners) runner.markLive(now);
 
     // Stops every runner when one fails (a bug: ERR_INTERNAL), not only on the caller's signal.
-    const halt = new AbortController();
+    const halt = this.sharedController();
     const onStop = (): void => halt.abort();
     signal.addEventListener('abort', onStop, { once: true });
     try {
@@ -96,7 +100,7 @@ export class Engine {
 
   /** Connects every source at once; null when stopped. One failure fails all (and closes the others). */
   private async connectAll(signal: AbortSignal): Promise<Connection[] | null> {
-    const attempt = new AbortController();
+    const attempt = this.sharedController();
     const onStop = (): void => attempt.abort(signal.reason);
     signal.addEventListener('abort', onStop, { once: true });
     if (signal.aborted) onStop();
@@ -118,6 +122,16 @@ export class Engine {
     for (const connection of connections) connection.close();
     if (signal.aborted || failure === null) return null;
     throw asEngineError((failure as { error: unknown }).error);
+  }
+
+  /**
+   * A controller whose signal every endpoint listens to (its runner, its connect); Node warns of a leak
+   * past 10 listeners, which a fan-in of more endpoints reaches by design.
+   */
+  private sharedController(): AbortController {
+    const controller = new AbortController();
+    setMaxListeners(defaultMaxListeners + this.runners.length * LISTENERS_PER_ENDPOINT, controller.signal);
+    return controller;
   }
 
   private readyInfo(connections: readonly Connection[]): ReadyInfo {

@@ -186,3 +186,13 @@ test('fan-in open_params: duplicates and empty endpoints refused, any transport 
     assert.throws(() => sourcesFor(params, {}), (err: unknown) => (err as { code?: string }).code === 'ERR_OPEN_PARAMS' && message.test((err as Error).message), params);
   }
 });
+
+test('a fan-in of 40 endpoints opens, and their container contexts start, without a listener-leak warning', async () => {
+  const daemons = await Promise.all(Array.from({ length: 40 }, () => fakeDaemon()));
+  for (const d of daemons) d.inspect = (kind, id) => (kind === 'container' ? { Id: id, Config: {}, HostConfig: {}, Image: '' } : null);
+  const e = start(daemons.map((d) => d.openParams).join(','));
+  await e.waitFrameOfType(TYPE_READY, 30_000);
+  await Promise.all(daemons.map(async (d, i) => (await d.waitEventsRequest(0)).res.write(`${eventLine('create', T + BigInt(i), `c${i}`)}\n`)));
+  await waitCount(e, daemons.length);
+  assert.deepEqual(e.logLines.filter((l) => /MaxListenersExceeded|memory leak/i.test(l)), []);
+});

@@ -8,7 +8,7 @@
 // when everything is known, else with a promise; how long an event may wait for it is the ordering
 // stage's business (../pipeline/enrich-in-order.ts).
 
-import { defaultMaxListeners as DEFAULT_MAX_LISTENERS, setMaxListeners } from 'node:events';
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { MAX_CONCURRENT_INSPECTS, type InspectKind, type InspectRequest } from '../../transports/transport';
 import { asEngineError, InspectError, type EngineError } from '../errors';
 import type { DockerEvent } from '../pipeline/parse-event';
@@ -77,8 +77,9 @@ export class ContainerContexts {
   private unanswered = 0;
 
   constructor(private readonly options: ContainerContextsOptions) {
-    // Each request in flight listens to the engine's stop signal; the transport runs at most so many.
-    setMaxListeners(MAX_CONCURRENT_INSPECTS + DEFAULT_MAX_LISTENERS, options.signal);
+    // Each request in flight listens to the engine's stop signal; the transport runs at most so many. Added
+    // to the signal's limit: in a fan-in, every endpoint's contexts share it.
+    setMaxListeners(getMaxListeners(options.signal) + MAX_CONCURRENT_INSPECTS, options.signal);
     this.containers = new Lru(options.maxContainers);
     this.execs = new Lru(Math.max(16, Math.ceil(options.maxContainers / EXECS_PER_CONTAINER_CACHE)));
     this.now = options.now ?? (() => performance.now());

@@ -5,7 +5,7 @@
 
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { type EngineError, OpenParamsError, SocketMissingError, TlsConfigError } from '../src/errors';
 import { connectError, plainAnsweredByTls, tlsFailure } from './daemon-errors';
 import { describeOrigin, type DockerHost } from './docker-host';
@@ -170,7 +170,9 @@ class TlsConnector implements Connector {
     const material = await loadTlsMaterial(this.settings);
     this.loaded = material;
     signal.throwIfAborted();
-    let secureContext: tls.SecureContext;
+    // Loaded here, not at start: tls brings crypto with it, ~20 modules every other engine start can skip.
+    const tls = await import('node:tls');
+    let secureContext: SecureContext;
     try {
       secureContext = tls.createSecureContext(material);
     } catch (err) {

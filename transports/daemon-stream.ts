@@ -1,5 +1,5 @@
-// unix://, tcp://, http://, https:// — a daemon's event stream: GET /version (READY's daemon info), then
-// GET /events (with since=<seconds>.<nanoseconds> when resuming), through the shared client
+// unix://, tcp://, http://, https:// — a daemon's event stream: GET /version (READY's daemon info) and,
+// at the same time, GET /events (with since=<seconds>.<nanoseconds> when resuming), through the shared client
 // (./daemon-client.ts). connect() resolves when /events answered 200; the answer's body becomes the
 // connection's chunks (./http-event-stream.ts).
 //
@@ -37,17 +37,25 @@ export class DaemonStreamTransport implements Transport {
   async connect(request: ConnectRequest): Promise<Connection> {
     const { signal, timeoutMs } = request;
     const client = new DaemonClient(this.host, this.connector);
-    const version = await client.getText('/version', { signal, timeoutMs });
-    const daemon = parseDaemonVersion(version.text);
-    if (daemon === null) {
-      const what = this.host.socketPath !== undefined ? "a Docker daemon's socket" : "a Docker daemon's API";
-      throw new DaemonUnreachableError(
-        `${this.host.url} answered GET /version without a Docker version (${describeOrigin(this.host)}); is it ${what}?`,
-      );
-    }
     const since = request.sinceNano === null ? '' : `?since=${formatSince(request.sinceNano)}`;
-    const events = await client.get(`/events${since}`, { signal, timeoutMs, stream: true });
-    return new HttpEventStream(events.body, { transport: this.target, daemon });
+    // Both asked at once: the stream need not wait for /version's round trip (Falco waits for open).
+    const answer = client.get(`/events${since}`, { signal, timeoutMs, stream: true });
+    void answer.catch(() => undefined); // awaited below, or given up if /version fails first
+    try {
+      const version = await client.getText('/version', { signal, timeoutMs });
+      const daemon = parseDaemonVersion(version.text);
+      if (daemon === null) {
+        const what = this.host.socketPath !== undefined ? "a Docker daemon's socket" : "a Docker daemon's API";
+        throw new DaemonUnreachableError(
+          `${this.host.url} answered GET /version without a Docker version (${describeOrigin(this.host)}); is it ${what}?`,
+        );
+      }
+      const events = await answer;
+      return new HttpEventStream(events.body, { transport: this.target, daemon });
+    } catch (err) {
+      void answer.then((events) => events.body.destroy(), () => undefined);
+      throw err;
+    }
   }
 
   inspect(request: InspectRequest): Promise<unknown> {

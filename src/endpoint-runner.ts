@@ -44,7 +44,7 @@ export interface RunContext {
 /** What the engine gives each of its endpoints. */
 export interface EndpointRunnerOptions extends RunContext {
   readonly transport: Transport;
-  readonly config: Pick<EngineConfig, 'maxEventBytes' | 'livenessIntervalMs' | 'enrichment'>;
+  readonly config: Pick<EngineConfig, 'maxEventBytes' | 'livenessIntervalMs' | 'enrichment' | 'bufferBytes'>;
   /** Where the runner registers its current connection, so a full buffer pauses it. */
   readonly flows: FlowGroup;
   readonly connectTimeoutMs: number;
@@ -73,6 +73,11 @@ const MAX_LOGGED_LINE_CHARS = 2048;
 /** A failing reconnect is logged as a warning once, then at debug, and again at warning this often. */
 const RECONNECT_WARNING_INTERVAL_MS = 60_000;
 const CLOSING_BRACE = 0x7d;
+/**
+ * Events waiting for their container context may hold this share of bufferBytes (a quarter: 2 MiB by
+ * default, seconds of a busy daemon's events); a flood of new containers beyond it goes on without context.
+ */
+const MAX_WAITING_SHARE = 4;
 
 export class EndpointRunner {
   private readonly resume: ResumePoint;
@@ -174,6 +179,7 @@ export class EndpointRunner {
           return found instanceof Promise ? found.then((f) => fits(event, f)) : fits(event, found);
         },
         waitMs: config.enrichment.waitMs,
+        maxWaitingBytes: Math.floor(config.bufferBytes / MAX_WAITING_SHARE),
         onOutcome: (outcome) => {
           if (outcome !== 'none') stats.add(OUTCOME_COUNTERS[outcome]);
         },

@@ -31,7 +31,7 @@ interface Harness {
 }
 
 /** Events whose n is in `pending` get a promise the test settles; the others are known at once. */
-function harness(waitMs: number, pending: ReadonlySet<number>): Harness {
+function harness(waitMs: number, pending: ReadonlySet<number>, maxWaitingBytes = Number.MAX_SAFE_INTEGER): Harness {
   const input = new Subject<DockerEvent>();
   const out: EnrichedEvent[] = [];
   const outcomes: Array<Outcome | 'late'> = [];
@@ -49,6 +49,7 @@ function harness(waitMs: number, pending: ReadonlySet<number>): Harness {
             return new Promise<Enrichment>((resolveLookup) => settle.set(n, resolveLookup));
           },
           waitMs,
+          maxWaitingBytes,
           onOutcome: (o) => outcomes.push(o),
         }),
       )
@@ -145,4 +146,22 @@ test('waitMs 0: nothing waits; an unknown container is counted late at once and 
   assert.deepEqual(order(h.out), [1, 2]);
   assert.deepEqual(withContext(h.out), [2]);
   assert.deepEqual(h.outcomes, ['late', 'enriched']);
+});
+
+test('no more than maxWaitingBytes wait: past them the oldest go on without context at once, in order', async () => {
+  const size = event(1).payload.length;
+  const h = harness(10_000, new Set([1, 2, 4]), 3 * size);
+  for (const n of [1, 2, 3]) h.input.next(event(n));
+  assert.deepEqual(order(h.out), [], 'three events fit: all wait behind event 1');
+  h.input.next(event(4));
+  assert.deepEqual(order(h.out), [1], 'the fourth pushes the oldest out, without its context');
+  h.input.next(event(5));
+  assert.deepEqual(order(h.out), [1, 2, 3], 'and the next one the second; the third was known and follows it');
+  assert.deepEqual(withContext(h.out), [3]);
+  assert.deepEqual(h.outcomes.filter((o) => o === 'late'), ['late', 'late']);
+  h.settle.get(1)!({ context: context(1), outcome: 'enriched' });
+  h.settle.get(4)!({ context: context(4), outcome: 'enriched' });
+  await h.received(5);
+  assert.deepEqual(order(h.out), [1, 2, 3, 4, 5], 'a settled lookup still frees the events behind it');
+  assert.deepEqual(withContext(h.out), [3, 4, 5]);
 });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { Plugin } from '../native/loader/index';
+import { Plugin, type PluginInstance } from '../native/loader/index';
 import { docker, DOCKER_SOCKET, TEST_IMAGE, uniqueName } from './support/docker-cli';
 import { payloadOf, testConfig } from './support/docker-plugin';
 import { engineProcesses } from './support/processes';
@@ -103,10 +103,20 @@ describe('npm run package', () => {
   describe('the packaged library through the loader, as Falco loads it', () => {
     it('starts the self-contained engine beside it by default and delivers a container event', async () => {
       const state = plugin.init(JSON.stringify(testConfig()), { validate: true });
-      const instance = state.open('');
+      const given = process.env['NODE_OPTIONS'];
+      process.env['NODE_OPTIONS'] = '--stack-trace-limit=20'; // Falco's environment: it follows the plugin's flag
+      let instance: PluginInstance;
+      try {
+        instance = state.open('');
+      } finally {
+        if (given === undefined) delete process.env['NODE_OPTIONS'];
+        else process.env['NODE_OPTIONS'] = given;
+      }
       try {
         const engines = engineProcesses().filter((p) => p.state !== 'Z');
         assert.deepEqual(engines.map((p) => p.exe), [path.join(PACKAGE, 'docker-engine')]);
+        const environ = fs.readFileSync(`/proc/${engines[0].pid}/environ`, 'utf8').split('\0');
+        assert.ok(environ.includes('NODE_OPTIONS=--max-semi-space-size=2 --stack-trace-limit=20'), 'V8 flags reach it through NODE_OPTIONS');
         const name = uniqueName('packaged');
         const collecting = instance.collect({ until: (evs) => evs.some((e) => payloadOf(e).includes(`"name":"${name}"`)), timeoutMs: 30_000 });
         await docker('create', '--name', name, TEST_IMAGE, 'true');

@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CpuUse } from './processes';
+import { spread, type Spread } from './stats';
 
 /** The targets for one more endpoint that is connected and quiet. */
 export const TARGET_RSS_MIB_PER_ENDPOINT = 0.5;
@@ -78,12 +79,6 @@ interface Figures {
 type Figure = keyof Figures;
 const FIGURES: readonly Figure[] = ['rssMiB', 'afterLoadRssMiB', 'idleStatPct', 'idleSchedPct', 'loadStatPct', 'loadSchedPct'];
 
-interface Spread {
-  median: number;
-  min: number;
-  max: number;
-}
-
 export interface ConfigSummary {
   endpoints: number;
   ratePerEndpoint: number;
@@ -112,14 +107,6 @@ export interface Summary {
   rssTargetMet: boolean;
   idleCpuTargetMet: boolean;
   lossless: boolean;
-}
-
-function spread(values: readonly number[]): Spread {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return { median: NaN, min: NaN, max: NaN };
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
 }
 
 const lowest = (samples: readonly number[]): number => (samples.length === 0 ? NaN : Math.min(...samples));

@@ -15,22 +15,10 @@ import { Plugin } from '../native/loader/index.js';
 import { killLoadGenerators, LoadGenerator } from './load-generator';
 import { benchConfig } from './plugin-config';
 import { findEngine, machineInfo, statusMiB } from './processes';
+import { spread } from './stats';
 
 const ROOT = path.resolve(__dirname, '../..');
 const REST_S = 3;
-
-interface Spread {
-  readonly median: number;
-  readonly p90: number;
-  readonly min: number;
-  readonly max: number;
-}
-
-function spread(values: readonly number[]): Spread {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { median: at(0.5), p90: at(0.9), min: sorted[0], max: sorted[sorted.length - 1] };
-}
 
 function bareNodeStartMs(): number {
   const t = performance.now();

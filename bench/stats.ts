@@ -1,4 +1,5 @@
-// Latency percentiles (HdrHistogram) and the batch-size distribution of one loop.
+// Latency percentiles (HdrHistogram), the batch-size distribution of one loop, and the spread of a few
+// repeated measurements.
 
 import * as hdr from 'hdr-histogram-js';
 
@@ -94,4 +95,20 @@ export function summariseBatches(sizes: ArrayLike<number>, skipEvents = 0): Batc
     buckets[BATCH_BUCKETS.findIndex((hi) => n <= hi)]++;
   }
   return { batches, empty, events, meanBatch: batches ? events / batches : NaN, maxBatch, buckets };
+}
+
+/** Median and p90 (nearest rank) and extremes of a few repeated measurements. */
+export interface Spread {
+  readonly median: number;
+  readonly p90: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** The spread of the finite values (NaN for each figure when there are none). */
+export function spread(values: readonly number[]): Spread {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return { median: NaN, p90: NaN, min: NaN, max: NaN };
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { median: at(0.5), p90: at(0.9), min: sorted[0], max: sorted[sorted.length - 1] };
 }
